@@ -271,3 +271,77 @@ impl<'a> Module<'a> {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ModuleImage;
+    use std::path::Path;
+
+    /// A Debian module from the test corpus (scripts/corpus.sh) or the installed distribution kernel.
+    fn debian(rel: &str) -> Option<ModuleImage> {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let corpus = std::env::var_os("LKM_CORPUS")
+            .map(Into::into)
+            .unwrap_or_else(|| repo.join(".corpus"));
+        let candidates = [corpus.join("root/lib/modules"), "/lib/modules".into()];
+        let found = candidates.iter().find_map(|base: &std::path::PathBuf| {
+            let dir = std::fs::read_dir(base).ok()?.flatten().next()?.path();
+            let p = dir.join("kernel").join(rel);
+            p.exists().then_some(p)
+        });
+        match found {
+            Some(p) => Some(ModuleImage::open(&p).unwrap()),
+            None => {
+                eprintln!("SKIPPED: no Debian module tree with {rel}; run scripts/corpus.sh");
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn exports_of_a_real_module() {
+        let Some(img) = debian("lib/libcrc32c.ko") else {
+            return;
+        };
+        let m = Module::parse(&img).unwrap();
+        let names: Vec<_> = m
+            .exports()
+            .unwrap()
+            .iter()
+            .map(|e| (e.name.to_vec(), e.gpl_only))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                (b"crc32c".to_vec(), false),
+                (b"crc32c_impl".to_vec(), false)
+            ]
+        );
+        assert!(m
+            .exports()
+            .unwrap()
+            .iter()
+            .all(|e| e.crc.is_some() && e.namespace.is_empty()));
+        let tm = m.this_module().unwrap();
+        assert_eq!(tm.name, b"libcrc32c");
+        assert!(tm.init_offset.is_some() && tm.exit_offset.is_some());
+        let v = m.versions().unwrap();
+        assert!(v.iter().any(|v| v.name == b"module_layout"));
+    }
+
+    #[test]
+    fn gpl_exports_and_namespaces() {
+        let Some(img) = debian("drivers/usb/storage/usb-storage.ko") else {
+            return;
+        };
+        let m = Module::parse(&img).unwrap();
+        let ex = m.exports().unwrap();
+        let probe = ex
+            .iter()
+            .find(|e| e.name == b"usb_stor_probe1")
+            .expect("usb_stor_probe1 exported");
+        assert!(probe.gpl_only);
+        assert_eq!(probe.namespace, b"USB_STORAGE");
+    }
+}
