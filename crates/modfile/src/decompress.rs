@@ -71,10 +71,7 @@ pub fn decompress(data: &[u8], format: Compression) -> Result<Vec<u8>, Decompres
         Compression::Xz => lzma_rust2::XzReader::new(data, true)
             .take(limit)
             .read_to_end(&mut out),
-        Compression::Zstd => match ruzstd::decoding::StreamingDecoder::new(data) {
-            Ok(decoder) => decoder.take(limit).read_to_end(&mut out),
-            Err(e) => return Err(err(e.to_string())),
-        },
+        Compression::Zstd => return decompress_zstd(data).map_err(err),
     };
     match result {
         Ok(_) if out.len() as u64 > MAX_DECOMPRESSED => Err(err(format!(
@@ -87,6 +84,38 @@ pub fn decompress(data: &[u8], format: Compression) -> Result<Vec<u8>, Decompres
         }
         Err(e) => Err(err(e.to_string())),
     }
+}
+
+/// zstd frames made by the `zstd` tool record their content size: decode straight into a buffer of that
+/// size (much faster than streaming through ruzstd's reader), frame after frame.
+fn decompress_zstd(mut input: &[u8]) -> Result<Vec<u8>, String> {
+    use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
+    let mut decoder = FrameDecoder::new();
+    let mut out = Vec::new();
+    while !input.is_empty() {
+        decoder.init(&mut input).map_err(|e| e.to_string())?;
+        let size = decoder.content_size();
+        if out.len() as u64 + size > MAX_DECOMPRESSED {
+            return Err(format!("decompressed size exceeds {} MiB; refusing it", MAX_DECOMPRESSED >> 20));
+        }
+        out.reserve(size as usize);
+        while !decoder.is_finished() {
+            decoder
+                .decode_blocks(&mut input, BlockDecodingStrategy::UptoBytes(1 << 20))
+                .map_err(|e| e.to_string())?;
+            decoder.collect_to_writer(&mut out).map_err(|e| e.to_string())?;
+            if out.len() as u64 > MAX_DECOMPRESSED {
+                return Err(format!("decompressed size exceeds {} MiB; refusing it", MAX_DECOMPRESSED >> 20));
+            }
+        }
+        decoder.collect_to_writer(&mut out).map_err(|e| e.to_string())?;
+        if let (Some(want), Some(got)) = (decoder.get_checksum_from_data(), decoder.get_calculated_checksum()) {
+            if want != got {
+                return Err(format!("content checksum mismatch ({got:08x} != {want:08x})"));
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
