@@ -96,22 +96,37 @@ fn decompress_zstd(mut input: &[u8]) -> Result<Vec<u8>, String> {
         decoder.init(&mut input).map_err(|e| e.to_string())?;
         let size = decoder.content_size();
         if out.len() as u64 + size > MAX_DECOMPRESSED {
-            return Err(format!("decompressed size exceeds {} MiB; refusing it", MAX_DECOMPRESSED >> 20));
+            return Err(format!(
+                "decompressed size exceeds {} MiB; refusing it",
+                MAX_DECOMPRESSED >> 20
+            ));
         }
         out.reserve(size as usize);
         while !decoder.is_finished() {
             decoder
                 .decode_blocks(&mut input, BlockDecodingStrategy::UptoBytes(1 << 20))
                 .map_err(|e| e.to_string())?;
-            decoder.collect_to_writer(&mut out).map_err(|e| e.to_string())?;
+            decoder
+                .collect_to_writer(&mut out)
+                .map_err(|e| e.to_string())?;
             if out.len() as u64 > MAX_DECOMPRESSED {
-                return Err(format!("decompressed size exceeds {} MiB; refusing it", MAX_DECOMPRESSED >> 20));
+                return Err(format!(
+                    "decompressed size exceeds {} MiB; refusing it",
+                    MAX_DECOMPRESSED >> 20
+                ));
             }
         }
-        decoder.collect_to_writer(&mut out).map_err(|e| e.to_string())?;
-        if let (Some(want), Some(got)) = (decoder.get_checksum_from_data(), decoder.get_calculated_checksum()) {
+        decoder
+            .collect_to_writer(&mut out)
+            .map_err(|e| e.to_string())?;
+        if let (Some(want), Some(got)) = (
+            decoder.get_checksum_from_data(),
+            decoder.get_calculated_checksum(),
+        ) {
             if want != got {
-                return Err(format!("content checksum mismatch ({got:08x} != {want:08x})"));
+                return Err(format!(
+                    "content checksum mismatch ({got:08x} != {want:08x})"
+                ));
             }
         }
     }
