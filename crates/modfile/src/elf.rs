@@ -384,7 +384,8 @@ impl<'a> Elf<'a> {
     }
 
     fn name_at(&self, off: u32) -> &'a [u8] {
-        let rest = &self.shstrtab[off as usize..];
+        // Names of sections 1.. are checked in `parse`; section 0's is not, as in the kernel.
+        let rest = self.shstrtab.get(off as usize..).unwrap_or_default();
         let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
         &rest[..end]
     }
@@ -619,5 +620,66 @@ impl<'a> Relocations<'a> {
                 addend: u64_at(c, 16) as i64,
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal valid image: ELF header, a section-name table, and two section headers (null, .shstrtab).
+    fn minimal() -> Vec<u8> {
+        let names = b"\0.shstrtab\0";
+        let mut d = vec![0u8; EHDR_SIZE];
+        d[..4].copy_from_slice(b"\x7fELF");
+        d[4] = ELFCLASS64;
+        d[5] = ELFDATA2LSB;
+        d[6] = 1;
+        d[16..18].copy_from_slice(&ET_REL.to_le_bytes());
+        d[18..20].copy_from_slice(&EM_X86_64.to_le_bytes());
+        d[58..60].copy_from_slice(&(SHDR_SIZE as u16).to_le_bytes());
+        let names_off = d.len();
+        d.extend_from_slice(names);
+        let shoff = d.len();
+        d[40..48].copy_from_slice(&(shoff as u64).to_le_bytes());
+        d[60..62].copy_from_slice(&2u16.to_le_bytes());
+        d[62..64].copy_from_slice(&1u16.to_le_bytes());
+        d.extend_from_slice(&[0u8; SHDR_SIZE]);
+        let mut sh = [0u8; SHDR_SIZE];
+        sh[0..4].copy_from_slice(&1u32.to_le_bytes());
+        sh[4..8].copy_from_slice(&sht::STRTAB.to_le_bytes());
+        sh[24..32].copy_from_slice(&(names_off as u64).to_le_bytes());
+        sh[32..40].copy_from_slice(&(names.len() as u64).to_le_bytes());
+        d.extend_from_slice(&sh);
+        d
+    }
+
+    #[test]
+    fn minimal_image_parses() {
+        let d = minimal();
+        let elf = Elf::parse(&d).unwrap();
+        let names: Vec<&[u8]> = elf.sections().map(|s| s.name).collect();
+        assert_eq!(names, [&b""[..], b".shstrtab"]);
+        assert_eq!(elf.symbols().unwrap_err(), ElfError::NoSymbols);
+    }
+
+    /// Found by fuzzing: section 0's `sh_name` is not validated, so naming it must not index past the
+    /// section-name table.
+    #[test]
+    fn section_zero_with_a_wild_name() {
+        let mut d = minimal();
+        let shoff = u64_at(&d, 40) as usize;
+        d[shoff..shoff + 4].copy_from_slice(&0x1d00_0000u32.to_le_bytes());
+        let elf = Elf::parse(&d).unwrap();
+        assert_eq!(elf.section(0).unwrap().name, b"");
+        assert_eq!(elf.sections().count(), 2);
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_not_a_panic() {
+        let d = minimal();
+        for len in 0..d.len() {
+            assert!(Elf::parse(&d[..len]).is_err(), "truncated to {len}");
+        }
     }
 }
