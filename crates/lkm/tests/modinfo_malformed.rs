@@ -23,21 +23,26 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// A valid ET_REL x86_64 object with a `.modinfo` section, built by gcc.
+/// A valid ET_REL x86_64 object with a `.modinfo` section, built by gcc once per test process (tests run
+/// in parallel threads: each building into the same file would read half-written objects).
 fn base_object() -> Vec<u8> {
-    let dir = scratch("base");
-    std::fs::write(dir.join("base.c"), SOURCE).unwrap();
-    let out = Command::new("gcc")
-        .args(["-c", "-O2", "-fno-pic", "-o", "base.o", "base.c"])
-        .current_dir(&dir)
-        .output()
-        .expect("gcc is needed for this test (apt-get install build-essential)");
-    assert!(
-        out.status.success(),
-        "gcc failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::read(dir.join("base.o")).unwrap()
+    static BASE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BASE.get_or_init(|| {
+        let dir = scratch(&format!("base-{}", std::process::id()));
+        std::fs::write(dir.join("base.c"), SOURCE).unwrap();
+        let out = Command::new("gcc")
+            .args(["-c", "-O2", "-fno-pic", "-o", "base.o", "base.c"])
+            .current_dir(&dir)
+            .output()
+            .expect("gcc is needed for this test (apt-get install build-essential)");
+        assert!(
+            out.status.success(),
+            "gcc failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read(dir.join("base.o")).unwrap()
+    })
+    .clone()
 }
 
 fn lkm_modinfo(path: &Path) -> (String, String, Option<i32>) {
