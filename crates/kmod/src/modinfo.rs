@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use lkm_modfile::signature::{hex_string, signature_info};
 use lkm_modfile::{Module, ModuleImage};
-use lkm_modindex::builtin::builtin_modinfo;
+use lkm_modindex::builtin::{BuiltinError, BuiltinModinfo};
 use lkm_modindex::normalize::modname_from_path;
 
 use crate::moddir::{make_absolute, FoundModule, LookupError, ModuleDir};
@@ -476,13 +476,17 @@ fn file_info(image: &ModuleImage) -> Result<InfoList, InfoError> {
 /// The records of a built-in module from `modules.builtin.modinfo`. `Ok(None)` when that file does not
 /// exist (kernels before 5.2 have none).
 fn builtin_info(dir: &Path, name: &str) -> Result<Option<InfoList>, InfoError> {
-    let path = dir.join("modules.builtin.modinfo");
-    let data = match std::fs::read(&path) {
-        Ok(d) => d,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(InfoError(lkm_modfile::strerror(&e))),
+    let file = match BuiltinModinfo::open(dir) {
+        Ok(f) => f,
+        Err(BuiltinError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+            return Ok(None)
+        }
+        Err(BuiltinError::Io { source, .. }) => {
+            return Err(InfoError(lkm_modfile::strerror(&source)))
+        }
+        Err(e) => return Err(InfoError(e.to_string())),
     };
-    match builtin_modinfo(&data, name.as_bytes()) {
+    match file.get(name.as_bytes()) {
         Ok(Some(records)) => Ok(Some(
             records
                 .into_iter()

@@ -139,7 +139,7 @@ impl<'a> Module<'a> {
         })
     }
 
-    /// The name for messages: `.modinfo`'s `name=`, else the image's `struct module` name, else "?".
+    /// The name for messages: `.modinfo`'s `name=`, else "?".
     pub fn display_name(&self) -> String {
         if let Ok(Some(mi)) = self.modinfo() {
             if let Some(n) = mi.get(b"name") {
