@@ -2,6 +2,7 @@
 //! tool (`modinfo`, `insmod`, …) to behave as that tool.
 
 mod modinfo_cmd;
+mod modpost_cmd;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -68,6 +69,10 @@ fn lkm_main(args: Vec<OsString>) -> i32 {
     if argv.get(1).map(|a| a == "modinfo").unwrap_or(false) {
         argv.remove(0);
         return modinfo_cmd::run("modinfo", &argv);
+    }
+    // The SDK's makefile drives modpost with its own small flag set, as Kbuild drives scripts/mod/modpost.
+    if argv.get(1).map(|a| a == "modpost").unwrap_or(false) {
+        return modpost_cmd::run(&argv[2..]);
     }
     let matches = match cli().try_get_matches_from(args) {
         Ok(m) => m,
