@@ -7,6 +7,9 @@
 
 use std::io;
 
+mod host;
+pub use host::HostKernel;
+
 /// `finit_module` flags (`MODULE_INIT_*` in `<uapi/linux/module.h>`).
 pub mod init_flags {
     /// Ignore the module's symbol version CRCs (`insmod --force-modversion`).
@@ -48,6 +51,8 @@ pub trait Kernel {
     fn write_file(&self, path: &str, data: &[u8]) -> io::Result<()>;
 
     /// The names in a directory under `/proc` or `/sys` (for example `/sys/module/hello/holders`),
-    /// sorted.
+    /// without `.` and `..`, in the directory's own listing order: kmod prints holders in `readdir`
+    /// order, which on the host is sysfs's (by name hash), so `HostKernel` keeps it; a kernel without
+    /// an order of its own may return them sorted.
     fn read_dir(&self, path: &str) -> io::Result<Vec<String>>;
 }

@@ -2,8 +2,13 @@
 //! `lkm` binary does that); it takes options, writes its output to a writer and its messages through a
 //! [`Reporter`], and returns kmod's exit status.
 
+pub mod insmod;
+mod loaded;
+pub mod lsmod;
 pub mod moddir;
 pub mod modinfo;
+pub mod rmmod;
+mod syslog;
 
 /// A tool's messages in kmod's log format, `<prog>: <LEVEL>: <message>`, collected so that work done in
 /// parallel can still be reported in argument order.
@@ -20,6 +25,11 @@ impl Reporter {
             prog: prog.to_owned(),
             messages: Vec::new(),
         }
+    }
+
+    /// The program name messages are prefixed with.
+    pub fn prog(&self) -> &str {
+        &self.prog
     }
 
     /// `prog: ERROR: message`.

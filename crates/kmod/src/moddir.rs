@@ -196,7 +196,9 @@ impl ModuleDir {
             .collect()
     }
 
-    fn is_builtin(&self, name: &str) -> Result<bool, LookupError> {
+    /// Whether `name` (already normalised) is in `modules.builtin.bin`, as kmod's
+    /// `kmod_lookup_alias_is_builtin`; false when the index is missing.
+    pub fn is_builtin(&self, name: &str) -> Result<bool, LookupError> {
         let Some(idx) = self.index(&self.builtin, "modules.builtin.bin")? else {
             return Ok(false);
         };

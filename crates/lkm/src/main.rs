@@ -1,8 +1,12 @@
 //! `lkm`: one binary for the whole system. Run as `lkm <command>`, or through a link named after a kmod
 //! tool (`modinfo`, `insmod`, …) to behave as that tool.
 
+mod insmod_cmd;
+mod lsmod_cmd;
 mod modinfo_cmd;
 mod modpost_cmd;
+mod rmmod_cmd;
+mod sandbox_cmd;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -15,6 +19,10 @@ const KMOD_TOOLS: [&str; 6] = ["insmod", "rmmod", "lsmod", "modinfo", "modprobe"
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
+    // The sandbox kernel process: it must reserve its module arena before anything else runs.
+    if args.get(1).is_some_and(|a| a == "__kernel") {
+        return ExitCode::from(sandbox_cmd::kernel_process(&args[2..]) as u8);
+    }
     let argv0 = args.first().map(|a| {
         Path::new(a)
             .file_name()
@@ -24,10 +32,40 @@ fn main() -> ExitCode {
     });
     let code = match argv0.as_deref() {
         Some("modinfo") => modinfo_cmd::run("modinfo", &args),
+        // Through a link, as kmod: on the running kernel.
+        Some("insmod") => insmod_cmd::run("insmod", &args, &host_kernel),
+        Some("rmmod") => rmmod_cmd::run("rmmod", &args, &host_kernel),
+        Some("lsmod") => lsmod_cmd::run("lsmod", &args, &host_kernel),
         Some(tool) if KMOD_TOOLS.contains(&tool) => not_yet(tool),
         _ => lkm_main(args),
     };
     ExitCode::from(code as u8)
+}
+
+fn host_kernel() -> Result<Box<dyn lkm_kernel_api::Kernel>, String> {
+    Ok(Box::new(lkm_kernel_api::HostKernel::new()))
+}
+
+/// The sandbox kernel `lkm insmod`, `lkm rmmod` and `lkm lsmod` act on.
+fn sandbox_kernel() -> Result<Box<dyn lkm_kernel_api::Kernel>, String> {
+    sandbox_cmd::sandbox_kernel()
+}
+
+/// `lkm [--host] insmod|rmmod|lsmod ARGS...`: the tool on the sandbox kernel, or with `--host` on the
+/// running kernel. `None` when `args` is not such a command line.
+fn kernel_tool(args: &[OsString]) -> Option<i32> {
+    let host = args.get(1).is_some_and(|a| a == "--host");
+    let at = if host { 2 } else { 1 };
+    let tool = args.get(at)?.to_str()?;
+    let kernel: &dyn Fn() -> Result<Box<dyn lkm_kernel_api::Kernel>, String> =
+        if host { &host_kernel } else { &sandbox_kernel };
+    let argv = &args[at..];
+    match tool {
+        "insmod" => Some(insmod_cmd::run("insmod", argv, kernel)),
+        "rmmod" => Some(rmmod_cmd::run("rmmod", argv, kernel)),
+        "lsmod" => Some(lsmod_cmd::run("lsmod", argv, kernel)),
+        _ => None,
+    }
 }
 
 fn not_yet(tool: &str) -> i32 {
@@ -48,6 +86,47 @@ fn cli() -> Command {
             modinfo_cmd::command("modinfo")
                 .about("Show information about a kernel module (kmod's modinfo)"),
         )
+        .arg(
+            Arg::new("host")
+                .long("host")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("insmod, rmmod, lsmod: act on the running kernel instead of the sandbox kernel"),
+        )
+        .subcommand(insmod_cmd::command("insmod").about("Insert a module file into the sandbox kernel (kmod's insmod)"))
+        .subcommand(rmmod_cmd::command("rmmod").about("Remove modules from the sandbox kernel (kmod's rmmod)"))
+        .subcommand(lsmod_cmd::command("lsmod").about("List the sandbox kernel's modules (kmod's lsmod)"))
+        .arg(
+            Arg::new("state")
+                .long("state")
+                .value_name("DIR")
+                .help("The sandbox kernel's state directory (default: $LKM_STATE, $XDG_RUNTIME_DIR/lkm, /tmp/lkm-$UID)"),
+        )
+        .subcommand(Command::new("sdk").about("Print the module SDK's directory (use it as KDIR: make -C $(lkm sdk) M=$PWD modules)"))
+        .subcommand(Command::new("boot").about("Start a sandbox kernel in the background"))
+        .subcommand(Command::new("halt").about("Stop the sandbox kernel"))
+        .subcommand(Command::new("status").about("Tell whether a sandbox kernel runs (exit 3 if none)"))
+        .subcommand(
+            Command::new("dmesg")
+                .about("Print the sandbox kernel's log (util-linux dmesg's options; --host: the running kernel's)")
+                .arg(Arg::new("args").num_args(0..).allow_hyphen_values(true).trailing_var_arg(true)),
+        )
+        .subcommand(
+            Command::new("cat")
+                .about("Print files of the sandbox's /proc, /sys and /dev/kmsg (a directory lists its names)")
+                .arg(Arg::new("path").required(true).num_args(1..).value_name("PATH")),
+        )
+        .subcommand(
+            Command::new("write")
+                .about("Write VALUE and a newline to a sandbox file, as 'echo VALUE > PATH'")
+                .arg(Arg::new("path").required(true).value_name("PATH"))
+                .arg(Arg::new("value").required(true).value_name("VALUE")),
+        )
+        .subcommand(
+            Command::new("modpost")
+                .about("modpost for the SDK's makefile (lkm modpost --help)")
+                .arg(Arg::new("args").num_args(0..).allow_hyphen_values(true).trailing_var_arg(true)),
+        )
         .subcommand(
             Command::new("install-links")
                 .about("Make links named insmod, rmmod, lsmod, modinfo, modprobe and depmod to this binary")
@@ -62,13 +141,33 @@ fn cli() -> Command {
         )
 }
 
-fn lkm_main(args: Vec<OsString>) -> i32 {
+fn lkm_main(mut args: Vec<OsString>) -> i32 {
+    if let Err(e) = sandbox_cmd::take_state_option(&mut args) {
+        eprintln!("{e}");
+        return 1;
+    }
     let mut argv = args.clone();
+    // `lkm [--host] dmesg ...` takes util-linux dmesg's options.
+    {
+        let host = argv.get(1).is_some_and(|a| a == "--host");
+        let at = if host { 2 } else { 1 };
+        if argv.get(at).is_some_and(|a| a == "dmesg") {
+            let rest: Vec<String> = argv[at + 1..]
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            return sandbox_cmd::dmesg(&rest, host);
+        }
+    }
     // `lkm modinfo ...` goes straight to the kmod-compatible parser, so that its flags behave exactly as
     // kmod's (for example `-V`, and errors exiting with status 1).
     if argv.get(1).map(|a| a == "modinfo").unwrap_or(false) {
         argv.remove(0);
         return modinfo_cmd::run("modinfo", &argv);
+    }
+    // `lkm [--host] insmod|rmmod|lsmod ...` take kmod's own option parsers, like modinfo.
+    if let Some(code) = kernel_tool(&argv) {
+        return code;
     }
     // The SDK's makefile drives modpost with its own small flag set, as Kbuild drives scripts/mod/modpost.
     if argv.get(1).map(|a| a == "modpost").unwrap_or(false) {
@@ -82,6 +181,22 @@ fn lkm_main(args: Vec<OsString>) -> i32 {
         }
     };
     match matches.subcommand() {
+        Some(("sdk", _)) => sandbox_cmd::sdk(),
+        Some(("boot", _)) => sandbox_cmd::boot(),
+        Some(("halt", _)) => sandbox_cmd::halt(),
+        Some(("status", _)) => sandbox_cmd::status(),
+        Some(("cat", m)) => {
+            let paths: Vec<String> = m
+                .get_many::<String>("path")
+                .expect("required")
+                .cloned()
+                .collect();
+            sandbox_cmd::cat(&paths)
+        }
+        Some(("write", m)) => sandbox_cmd::write(
+            m.get_one::<String>("path").expect("required"),
+            m.get_one::<String>("value").expect("required"),
+        ),
         Some(("install-links", m)) => {
             let dir = m.get_one::<PathBuf>("dir").expect("required");
             install_links(dir, m.get_flag("force"))

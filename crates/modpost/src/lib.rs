@@ -108,6 +108,7 @@ pub fn run(opts: &Options, err: &mut dyn Write) -> i32 {
         return 1;
     }
 
+    let have_kernel_symbols = symbols.values().any(|s| s.module == "vmlinux");
     // This run's exports join the table, so modules built together link against each other.
     for m in &modules {
         for e in &m.exports {
@@ -153,7 +154,9 @@ pub fn run(opts: &Options, err: &mut dyn Write) -> i32 {
         }
         for (sym, weak) in &m.undefined {
             let Some(export) = symbols.get(sym) else {
-                if !weak {
+                // Without the kernel's symbol list (no SDK Module.symvers) nothing can be checked,
+                // as modpost without vmlinux symbols.
+                if !weak && have_kernel_symbols {
                     let level = if opts.warn_unresolved {
                         "WARNING"
                     } else {
@@ -387,16 +390,15 @@ fn read_object(path: &Path) -> Result<ModuleObject, String> {
 fn mod_c_source(m: &ModuleObject, depends: &[String]) -> String {
     let mut s = String::new();
     s.push_str("#include <linux/module.h>\n");
+    s.push_str("#define INCLUDE_VERMAGIC\n");
+    s.push_str("#include <linux/build-salt.h>\n");
+    s.push_str("#include <linux/elfnote-lto.h>\n");
     s.push_str("#include <linux/export-internal.h>\n");
-    s.push_str("#include <linux/compiler.h>\n");
-    s.push_str("#include <linux/vermagic.h>\n\n");
+    s.push_str("#include <linux/vermagic.h>\n");
+    s.push_str("#include <linux/compiler.h>\n\n");
+    s.push_str("BUILD_SALT;\nBUILD_LTO_INFO;\n\n");
+    s.push_str("MODULE_INFO(vermagic, VERMAGIC_STRING);\n");
     s.push_str("MODULE_INFO(name, KBUILD_MODNAME);\n\n");
-    if m.has_init {
-        s.push_str("extern int init_module(void);\n");
-    }
-    if m.has_exit {
-        s.push_str("extern void cleanup_module(void);\n");
-    }
     s.push_str("__visible struct module __this_module\n");
     s.push_str("__section(\".gnu.linkonce.this_module\") = {\n");
     s.push_str("\t.name = KBUILD_MODNAME,\n");
@@ -404,8 +406,9 @@ fn mod_c_source(m: &ModuleObject, depends: &[String]) -> String {
         s.push_str("\t.init = init_module,\n");
     }
     if m.has_exit {
-        s.push_str("\t.exit = cleanup_module,\n");
+        s.push_str("#ifdef CONFIG_MODULE_UNLOAD\n\t.exit = cleanup_module,\n#endif\n");
     }
+    s.push_str("\t.arch = MODULE_ARCH_INIT,\n");
     s.push_str("};\n\n");
     if !m.exports.is_empty() {
         for e in &m.exports {
@@ -420,8 +423,7 @@ fn mod_c_source(m: &ModuleObject, depends: &[String]) -> String {
         }
         s.push('\n');
     }
-    let _ = writeln!(s, "MODULE_INFO(depends, \"{}\");\n", depends.join(","));
-    s.push_str("MODULE_INFO(vermagic, VERMAGIC_STRING);\n");
+    let _ = writeln!(s, "MODULE_INFO(depends, \"{}\");", depends.join(","));
     if m.has_version {
         if let Some(v) = srcversion(&m.path) {
             let _ = writeln!(s, "\nMODULE_INFO(srcversion, \"{v}\");");

@@ -1,0 +1,261 @@
+/*
+ * The sandbox kernel's thin C edge. Two things Rust cannot do on stable:
+ *
+ *  1. Variadic entry points. Module code calls printk(fmt, ...), snprintf(...) and friends; these take
+ *     the va_list and hand it to Rust (lkm_vprintk, lkm_vsnprintf), which formats with the kernel's
+ *     rules and pulls each argument through lkm_va_arg_ulong. On x86_64 every integer and pointer
+ *     argument occupies one 8-byte slot, so reading each as unsigned long and truncating per the
+ *     conversion (done in Rust) is exact.
+ *
+ *  2. Guarded calls into module code. lkm_guarded_call runs a module function under sigsetjmp; the
+ *     fault handler (installed by lkm_install_fault_handlers) records the fault and siglongjmps back,
+ *     so an oops in a module ends the call, not the process. Between the guard and the fault there
+ *     are only module frames and C frames (host exports written in Rust never fault: they read module
+ *     memory with checked copies), so the jump skips no Rust destructors.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+
+/* ---- Rust side ---- */
+extern int lkm_vprintk(const char *fmt, void *ap);
+extern int lkm_vsnprintf(char *buf, size_t size, const char *fmt, void *ap, int mode);
+extern void lkm_warn(const char *file, int line, const char *fmt, void *ap);
+extern void lkm_panic(const char *fmt, void *ap);
+
+unsigned long lkm_va_arg_ulong(void *ap)
+{
+	return va_arg(*(va_list *)ap, unsigned long);
+}
+
+/* ---- printk family ---- */
+int _printk(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	va_start(ap, fmt);
+	n = lkm_vprintk(fmt, &ap);
+	va_end(ap);
+	return n;
+}
+
+int vprintk(const char *fmt, va_list args)
+{
+	va_list ap;
+	int n;
+	va_copy(ap, args);
+	n = lkm_vprintk(fmt, &ap);
+	va_end(ap);
+	return n;
+}
+
+/* mode: 0 = vsnprintf (returns the length it would have written), 1 = vscnprintf (returns what it
+ * wrote), 2 = vsprintf (unbounded). */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list args)
+{
+	va_list ap;
+	int n;
+	va_copy(ap, args);
+	n = lkm_vsnprintf(buf, size, fmt, &ap, 0);
+	va_end(ap);
+	return n;
+}
+
+int vscnprintf(char *buf, size_t size, const char *fmt, va_list args)
+{
+	va_list ap;
+	int n;
+	va_copy(ap, args);
+	n = lkm_vsnprintf(buf, size, fmt, &ap, 1);
+	va_end(ap);
+	return n;
+}
+
+int vsprintf(char *buf, const char *fmt, va_list args)
+{
+	va_list ap;
+	int n;
+	va_copy(ap, args);
+	n = lkm_vsnprintf(buf, (size_t)-1 >> 1, fmt, &ap, 2);
+	va_end(ap);
+	return n;
+}
+
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	va_start(ap, fmt);
+	n = lkm_vsnprintf(buf, size, fmt, &ap, 0);
+	va_end(ap);
+	return n;
+}
+
+int scnprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	va_start(ap, fmt);
+	n = lkm_vsnprintf(buf, size, fmt, &ap, 1);
+	va_end(ap);
+	return n;
+}
+
+int sprintf(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	va_start(ap, fmt);
+	n = lkm_vsnprintf(buf, (size_t)-1 >> 1, fmt, &ap, 2);
+	va_end(ap);
+	return n;
+}
+
+void __lkm_warn(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	lkm_warn(file, line, fmt, &ap);
+	va_end(ap);
+}
+
+/* ---- guarded calls ---- */
+
+/* What a fault left behind; mirrored by `Fault` in src/guard.rs. */
+struct lkm_fault {
+	int signo;
+	int code;
+	uint64_t addr; /* si_addr */
+	uint64_t rip;
+	uint64_t rsp;
+	uint64_t rbp;
+	uint64_t err; /* the page-fault error code (write, user, present bits) */
+	int kind; /* 0 signal, 1 BUG(), 2 stack protector, 3 panic */
+	int line;
+	const char *file;
+};
+
+struct guard_frame {
+	sigjmp_buf env;
+	struct lkm_fault *fault;
+	struct guard_frame *outer;
+};
+
+static __thread struct guard_frame *current_guard;
+
+/* Calls fn(args[0..6]) under a guard. Returns 0 and stores the result in *ret, or returns 1 after a
+ * fault, with *fault filled in. Guards nest (module code calling the kernel calling module code). */
+int lkm_guarded_call(const void *fn, const unsigned long *args, unsigned long *ret,
+		     struct lkm_fault *fault)
+{
+	struct guard_frame frame;
+	typedef unsigned long (*fn6)(unsigned long, unsigned long, unsigned long, unsigned long,
+				     unsigned long, unsigned long);
+	frame.fault = fault;
+	frame.outer = current_guard;
+	if (sigsetjmp(frame.env, 0) != 0) {
+		current_guard = frame.outer;
+		return 1;
+	}
+	current_guard = &frame;
+	*ret = ((fn6)fn)(args[0], args[1], args[2], args[3], args[4], args[5]);
+	current_guard = frame.outer;
+	return 0;
+}
+
+int lkm_in_guarded_call(void)
+{
+	return current_guard != NULL;
+}
+
+/* Ends the innermost guarded call as an oops of the given kind (BUG(), stack protector, panic). Only
+ * called from C entry points reached from module code. */
+static void __attribute__((noreturn)) oops_out(int kind, const char *file, int line, uint64_t rip)
+{
+	struct guard_frame *g = current_guard;
+	if (!g)
+		abort();
+	memset(g->fault, 0, sizeof(*g->fault));
+	g->fault->kind = kind;
+	g->fault->file = file;
+	g->fault->line = line;
+	g->fault->rip = rip;
+	siglongjmp(g->env, 1);
+}
+
+void __attribute__((noreturn)) __lkm_bug(const char *file, int line)
+{
+	oops_out(1, file, line, (uint64_t)__builtin_return_address(0));
+}
+
+void __attribute__((noreturn)) __stack_chk_fail(void)
+{
+	oops_out(2, NULL, 0, (uint64_t)__builtin_return_address(0));
+}
+
+void __attribute__((noreturn)) panic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	lkm_panic(fmt, &ap);
+	va_end(ap);
+	oops_out(3, NULL, 0, (uint64_t)__builtin_return_address(0));
+}
+
+static void fault_handler(int signo, siginfo_t *info, void *uctx)
+{
+	ucontext_t *uc = uctx;
+	struct guard_frame *g = current_guard;
+	if (!g) {
+		/* Not module code: the host itself crashed. Die as the signal would have. */
+		signal(signo, SIG_DFL);
+		return;
+	}
+	memset(g->fault, 0, sizeof(*g->fault));
+	g->fault->signo = signo;
+	g->fault->code = info->si_code;
+	g->fault->addr = (uint64_t)info->si_addr;
+	g->fault->rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	g->fault->rsp = (uint64_t)uc->uc_mcontext.gregs[REG_RSP];
+	g->fault->rbp = (uint64_t)uc->uc_mcontext.gregs[REG_RBP];
+	g->fault->err = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
+	siglongjmp(g->env, 1);
+}
+
+/* Each thread that calls module code needs its own alternate stack, so that a module overflowing its
+ * stack still reaches the handler. */
+int lkm_thread_init(void)
+{
+	static __thread void *altstack;
+	stack_t ss;
+	if (altstack)
+		return 0;
+	altstack = malloc(65536);
+	if (!altstack)
+		return -1;
+	ss.ss_sp = altstack;
+	ss.ss_size = 65536;
+	ss.ss_flags = 0;
+	return sigaltstack(&ss, NULL);
+}
+
+int lkm_install_fault_handlers(void)
+{
+	static const int signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
+	struct sigaction sa;
+	size_t i;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fault_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (sigaction(signals[i], &sa, NULL) != 0)
+			return -1;
+	return lkm_thread_init();
+}

@@ -1,0 +1,243 @@
+//! The client side: `SandboxKernel` implements the tools' `Kernel` trait over the control socket,
+//! booting a sandbox kernel first when none runs. Console lines the kernel sends while serving a
+//! request are printed on this process's stderr as they arrive, as a Linux console would show them.
+
+use std::io::{self, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lkm_kernel_api::Kernel;
+
+use crate::kernel::UTS_RELEASE;
+use crate::protocol::{Reply, Request};
+use crate::server::{LOG_NAME, PID_NAME, SOCKET_NAME};
+
+/// The state directory: `--state DIR`, else `$LKM_STATE`, else `$XDG_RUNTIME_DIR/lkm`, else
+/// `/tmp/lkm-$UID`.
+pub fn state_dir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os("LKM_STATE").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    if let Some(p) = std::env::var_os("XDG_RUNTIME_DIR").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p).join("lkm");
+    }
+    // SAFETY: getuid has no preconditions.
+    PathBuf::from(format!("/tmp/lkm-{}", unsafe { libc::getuid() }))
+}
+
+/// A connection to the sandbox kernel of one state directory.
+pub struct SandboxKernel {
+    state: PathBuf,
+    /// Where console lines go (stderr for the CLI).
+    console: Box<dyn Fn(&str) + Send + Sync>,
+}
+
+fn not_running(state: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotConnected,
+        format!(
+            "no sandbox kernel is running (state {}); 'lkm boot' starts one",
+            state.display()
+        ),
+    )
+}
+
+impl SandboxKernel {
+    /// A client for `state`; it does not connect yet.
+    pub fn new(state: PathBuf) -> Self {
+        SandboxKernel {
+            state,
+            console: Box::new(|line| {
+                let _ = io::stderr().write_all(line.as_bytes());
+            }),
+        }
+    }
+
+    /// Sends console lines to `f` instead of stderr.
+    pub fn with_console(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.console = Box::new(f);
+        self
+    }
+
+    pub fn state(&self) -> &Path {
+        &self.state
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.state.join(SOCKET_NAME)
+    }
+
+    /// Whether a kernel answers on the socket.
+    pub fn running(&self) -> bool {
+        UnixStream::connect(self.socket()).is_ok()
+    }
+
+    /// Sends one request, printing console lines; returns the payload or the kernel's errno.
+    pub fn request(&self, req: &Request) -> io::Result<Vec<u8>> {
+        let conn = UnixStream::connect(self.socket()).map_err(|_| not_running(&self.state))?;
+        let mut w = conn.try_clone()?;
+        req.write(&mut w)?;
+        let mut r = BufReader::new(conn);
+        loop {
+            match Reply::read(&mut r as &mut dyn Read) {
+                Ok(Reply::Console(line)) => (self.console)(&line),
+                Ok(Reply::Done { errno: 0, payload }) => return Ok(payload),
+                Ok(Reply::Done { errno, payload }) if !payload.is_empty() => {
+                    return Err(io::Error::new(
+                        io::Error::from_raw_os_error(errno).kind(),
+                        String::from_utf8_lossy(&payload).into_owned(),
+                    ))
+                }
+                Ok(Reply::Done { errno, .. }) => return Err(io::Error::from_raw_os_error(errno)),
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::BrokenPipe,
+                        format!(
+                            "the sandbox kernel closed the connection (see {})",
+                            self.state.join(LOG_NAME).display()
+                        ),
+                    ))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Boots a kernel if none runs: starts `exe __kernel --state DIR` in its own session, with its
+    /// output in `DIR/kernel.log`, and waits until it answers. Returns whether one was started.
+    pub fn ensure_running(&self, exe: &Path) -> io::Result<bool> {
+        if self.running() {
+            return Ok(false);
+        }
+        std::fs::create_dir_all(&self.state)?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&self.state, std::fs::Permissions::from_mode(0o700))?;
+        }
+        let log = std::fs::File::create(self.state.join(LOG_NAME))?;
+        let mut cmd = Command::new(exe);
+        cmd.arg("__kernel")
+            .arg("--state")
+            .arg(&self.state)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        // SAFETY: setsid in the child before exec only detaches it from our terminal session, so
+        // the kernel outlives this command and its signals.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.running() {
+                return Ok(true);
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let log = std::fs::read_to_string(self.state.join(LOG_NAME)).unwrap_or_default();
+                return Err(io::Error::other(format!(
+                    "the sandbox kernel exited at boot ({status}): {}",
+                    log.trim()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Err(io::Error::other(format!(
+            "the sandbox kernel did not answer within 10 s (see {})",
+            self.state.join(LOG_NAME).display()
+        )))
+    }
+
+    /// Stops the kernel; returns whether one was running.
+    pub fn halt(&self) -> io::Result<bool> {
+        if !self.running() {
+            return Ok(false);
+        }
+        let pid = std::fs::read_to_string(self.state.join(PID_NAME))
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok());
+        let _ = self.request(&Request::Halt);
+        // Wait for the process to be gone, so a following boot starts clean.
+        if let Some(pid) = pid {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            // SAFETY: kill with signal 0 only checks for existence.
+            while Instant::now() < deadline && unsafe { libc::kill(pid, 0) } == 0 {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+        Ok(true)
+    }
+
+    pub fn status(&self) -> io::Result<String> {
+        self.request(&Request::Status)
+            .map(|p| String::from_utf8_lossy(&p).into_owned())
+    }
+}
+
+fn done(r: io::Result<Vec<u8>>) -> io::Result<()> {
+    r.map(|_| ())
+}
+
+impl Kernel for SandboxKernel {
+    fn release(&self) -> io::Result<String> {
+        Ok(UTS_RELEASE.to_string())
+    }
+
+    fn init_module(&self, image: &[u8], params: &str) -> io::Result<()> {
+        done(self.request(&Request::InitModule {
+            image: image.to_vec(),
+            params: params.to_string(),
+            flags: 0,
+        }))
+    }
+
+    fn finit_module(&self, file: &std::fs::File, params: &str, flags: u32) -> io::Result<()> {
+        let mut image = Vec::new();
+        let mut f = file;
+        f.read_to_end(&mut image)?;
+        done(self.request(&Request::InitModule {
+            image,
+            params: params.to_string(),
+            flags,
+        }))
+    }
+
+    fn delete_module(&self, name: &str, flags: u32) -> io::Result<()> {
+        done(self.request(&Request::DeleteModule {
+            name: name.to_string(),
+            flags,
+        }))
+    }
+
+    fn read_file(&self, path: &str) -> io::Result<Vec<u8>> {
+        self.request(&Request::ReadFile {
+            path: path.to_string(),
+        })
+    }
+
+    fn write_file(&self, path: &str, data: &[u8]) -> io::Result<()> {
+        done(self.request(&Request::WriteFile {
+            path: path.to_string(),
+            data: data.to_vec(),
+        }))
+    }
+
+    fn read_dir(&self, path: &str) -> io::Result<Vec<String>> {
+        let p = self.request(&Request::ReadDir {
+            path: path.to_string(),
+        })?;
+        Ok(String::from_utf8_lossy(&p)
+            .lines()
+            .map(str::to_string)
+            .collect())
+    }
+}

@@ -1,0 +1,212 @@
+//! Oops, warning and stack reports in the kernel's shape, for faults the guard caught in module code.
+
+use std::sync::atomic::Ordering;
+
+use crate::guard::{Fault, FaultKind};
+use crate::kernel::{kernel, taint};
+use crate::mem;
+
+fn comm() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("lkm-kernel")
+        .to_string()
+}
+
+fn pid() -> i64 {
+    // SAFETY: gettid has no preconditions.
+    unsafe { libc::syscall(libc::SYS_gettid) }
+}
+
+/// `function+0xoff/0xsize [module]`, or the bare address when no symbol covers it.
+pub fn symbolize(addr: u64) -> String {
+    match kernel().symbol_at(addr) {
+        Some((name, off, size, Some(m))) => format!("{name}+{off:#x}/{size:#x} [{m}]"),
+        Some((name, off, size, None)) => format!("{name}+{off:#x}/{size:#x}"),
+        None => format!("0x{addr:x}"),
+    }
+}
+
+fn header_line() -> String {
+    let k = kernel();
+    format!(
+        "CPU: 0 UID: 0 PID: {} Comm: {} {} {} #1",
+        pid(),
+        comm(),
+        k.tainted_string(),
+        crate::kernel::UTS_RELEASE
+    )
+}
+
+/// Scans the stack from `rsp` for return addresses into module or kernel text, as the kernel's
+/// unwinder prints unreliable entries (`? name+off/size [mod]`).
+fn call_trace(rsp: u64) -> Vec<String> {
+    let k = kernel();
+    let mut lines = Vec::new();
+    if rsp == 0 {
+        return lines;
+    }
+    for i in 0..256u64 {
+        let Some(word) = mem::read_u64(rsp + i * 8) else {
+            break;
+        };
+        let in_module_text = k.module_at(word).is_some_and(|m| {
+            m.regions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .any(|r| r.text && word >= r.base && word < r.base + r.len)
+        });
+        if in_module_text {
+            lines.push(format!(" ? {}", symbolize(word)));
+        }
+        if lines.len() >= 16 {
+            break;
+        }
+    }
+    lines
+}
+
+fn modules_linked_in() -> String {
+    let mods: Vec<String> = kernel()
+        .modules()
+        .iter()
+        .map(|m| format!("{}{}", m.name, m.flags()))
+        .collect();
+    format!("Modules linked in: {}", mods.join(" "))
+}
+
+/// Logs the oops report for a fault in module code and taints the kernel D. `context` names what
+/// was running ("init", "exit", …) for the report's last line.
+pub fn report(fault: &Fault, context: &str) {
+    let k = kernel();
+    let n = k.oops_count.fetch_add(1, Ordering::AcqRel) + 1;
+    let mut lines: Vec<(u8, String)> = Vec::new();
+    let kind = fault.kind();
+    let what = match &kind {
+        FaultKind::Signal(libc::SIGSEGV) | FaultKind::Signal(libc::SIGBUS) => {
+            let write = fault.err & 2 != 0;
+            let fetch = fault.err & 16 != 0;
+            if fault.addr < 4096 {
+                lines.push((
+                    1,
+                    format!(
+                        "BUG: kernel NULL pointer dereference, address: {:016x}",
+                        fault.addr
+                    ),
+                ));
+            } else {
+                lines.push((
+                    1,
+                    format!(
+                        "BUG: unable to handle page fault for address: {:016x}",
+                        fault.addr
+                    ),
+                ));
+            }
+            lines.push((
+                1,
+                format!(
+                    "#PF: supervisor {} access in kernel mode",
+                    if fetch {
+                        "instruction fetch"
+                    } else if write {
+                        "write"
+                    } else {
+                        "read"
+                    }
+                ),
+            ));
+            lines.push((
+                1,
+                format!(
+                    "#PF: error_code({:#06x}) - {}",
+                    fault.err & 0xffff,
+                    if fault.err & 1 != 0 {
+                        "permissions violation"
+                    } else {
+                        "not-present page"
+                    }
+                ),
+            ));
+            format!("Oops: {:04x} [#{n}] PREEMPT SMP NOPTI", fault.err & 0xffff)
+        }
+        FaultKind::Signal(libc::SIGILL) => {
+            format!("Oops: invalid opcode: 0000 [#{n}] PREEMPT SMP NOPTI")
+        }
+        FaultKind::Signal(libc::SIGFPE) => {
+            format!("Oops: divide error: 0000 [#{n}] PREEMPT SMP NOPTI")
+        }
+        FaultKind::Signal(libc::SIGTRAP) => format!("Oops: int3: 0000 [#{n}] PREEMPT SMP NOPTI"),
+        FaultKind::Signal(s) => format!("Oops: signal {s} [#{n}] PREEMPT SMP NOPTI"),
+        FaultKind::Bug { file, line } => {
+            lines.push((0, "------------[ cut here ]------------".to_string()));
+            lines.push((2, format!("kernel BUG at {file}:{line}!")));
+            format!("Oops: invalid opcode: 0000 [#{n}] PREEMPT SMP NOPTI")
+        }
+        FaultKind::StackProtector => {
+            lines.push((
+                0,
+                format!(
+                    "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: {}",
+                    symbolize(fault.rip)
+                ),
+            ));
+            format!("Oops: stack-protector [#{n}] PREEMPT SMP NOPTI")
+        }
+        FaultKind::Panic => format!("Oops: panic [#{n}] PREEMPT SMP NOPTI"),
+    };
+    k.add_taint(taint::DIE);
+    lines.push((4, what));
+    lines.push((4, header_line()));
+    lines.push((4, "Hardware name: lkm sandbox".to_string()));
+    lines.push((4, format!("RIP: 0010:{}", symbolize(fault.rip))));
+    if fault.rsp != 0 {
+        lines.push((4, format!("RSP: 0018:{:016x}", fault.rsp)));
+    }
+    lines.push((4, "Call Trace:".to_string()));
+    lines.push((4, " <TASK>".to_string()));
+    for l in call_trace(fault.rsp) {
+        lines.push((4, l));
+    }
+    lines.push((4, format!(" lkm_{}+0x0/0x0", context.replace(' ', "_"))));
+    lines.push((4, " </TASK>".to_string()));
+    lines.push((4, modules_linked_in()));
+    if matches!(
+        kind,
+        FaultKind::Signal(libc::SIGSEGV) | FaultKind::Signal(libc::SIGBUS)
+    ) {
+        lines.push((4, format!("CR2: {:016x}", fault.addr)));
+    }
+    lines.push((4, "---[ end trace 0000000000000000 ]---".to_string()));
+    for (level, l) in lines {
+        k.printk(level, &l);
+    }
+}
+
+/// The report `WARN()` prints.
+pub fn warn_report(file: &str, line: i32) {
+    let k = kernel();
+    k.printk(4, "------------[ cut here ]------------");
+    k.printk(
+        4,
+        &format!("WARNING: CPU: 0 PID: {} at {file}:{line}", pid()),
+    );
+    k.printk(4, &modules_linked_in());
+    k.printk(4, &header_line());
+    k.printk(4, "---[ end trace 0000000000000000 ]---");
+}
+
+/// `dump_stack()`.
+pub fn dump_stack() {
+    let k = kernel();
+    k.printk(4, &header_line());
+    k.printk(4, "Hardware name: lkm sandbox");
+    k.printk(4, "Call Trace:");
+    k.printk(4, " <TASK>");
+    let here = 0u64;
+    for l in call_trace(&here as *const u64 as u64) {
+        k.printk(4, &l);
+    }
+    k.printk(4, " </TASK>");
+}
