@@ -103,6 +103,12 @@ fn cli() -> Command {
                 .help("The sandbox kernel's state directory (default: $LKM_STATE, $XDG_RUNTIME_DIR/lkm, /tmp/lkm-$UID)"),
         )
         .subcommand(Command::new("sdk").about("Print the module SDK's directory (use it as KDIR: make -C $(lkm sdk) M=$PWD modules)"))
+        .subcommand(
+            Command::new("build")
+                .about("Build the modules of DIR (default: .) as 'make -C $(lkm sdk) M=DIR modules' does, without make")
+                .arg(Arg::new("dir").value_name("DIR"))
+                .arg(Arg::new("verbose").short('v').long("verbose").action(ArgAction::SetTrue).help("Print the full commands (V=1)")),
+        )
         .subcommand(Command::new("boot").about("Start a sandbox kernel in the background"))
         .subcommand(Command::new("halt").about("Stop the sandbox kernel"))
         .subcommand(Command::new("status").about("Tell whether a sandbox kernel runs (exit 3 if none)"))
@@ -182,6 +188,10 @@ fn lkm_main(mut args: Vec<OsString>) -> i32 {
     };
     match matches.subcommand() {
         Some(("sdk", _)) => sandbox_cmd::sdk(),
+        Some(("build", m)) => sandbox_cmd::build(
+            m.get_one::<String>("dir").map(String::as_str),
+            m.get_flag("verbose"),
+        ),
         Some(("boot", _)) => sandbox_cmd::boot(),
         Some(("halt", _)) => sandbox_cmd::halt(),
         Some(("status", _)) => sandbox_cmd::status(),

@@ -325,3 +325,30 @@ pub fn sdk() -> i32 {
         }
     }
 }
+
+/// `lkm build [DIR]`: the SDK's build without make.
+pub fn build(dir: Option<&str>, verbose: bool) -> i32 {
+    let sdk = match sdk_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("lkm: ERROR: {e}");
+            return 1;
+        }
+    };
+    let dir = PathBuf::from(dir.unwrap_or("."));
+    let extra = std::env::var("KBUILD_EXTRA_SYMBOLS").unwrap_or_default();
+    let opts = lkm_sdk::kbuild::BuildOptions {
+        sdk: &sdk,
+        dir: &dir,
+        extra_symbols: extra.split_whitespace().map(PathBuf::from).collect(),
+        modpost_warn: std::env::var_os("KBUILD_MODPOST_WARN").is_some_and(|v| !v.is_empty()),
+        verbose,
+    };
+    match lkm_sdk::kbuild::build(&opts) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("lkm: build: ERROR: {e}");
+            1
+        }
+    }
+}

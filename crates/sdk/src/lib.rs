@@ -6,6 +6,8 @@
 //!
 //! [`install`] writes the tree once per distinct content into a cache directory and returns it.
 
+pub mod kbuild;
+
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::io;
