@@ -123,8 +123,12 @@ fn read_frame(r: &mut dyn Read) -> io::Result<Vec<u8>> {
     if len > MAX_FRAME {
         return Err(bad());
     }
-    let mut body = vec![0u8; len];
-    r.read_exact(&mut body)?;
+    // Grow with the data actually received: a short or lying peer costs no large allocation.
+    let mut body = Vec::with_capacity(len.min(1 << 20));
+    r.take(len as u64).read_to_end(&mut body)?;
+    if body.len() != len {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated lkm control message"));
+    }
     Ok(body)
 }
 
