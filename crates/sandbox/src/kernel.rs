@@ -346,7 +346,7 @@ impl Sandbox {
                 s.push(if t & (1 << bit) != 0 { c } else { ' ' });
             }
         }
-        s.trim_end().to_string()
+        s
     }
 
     pub fn modules(&self) -> Vec<Arc<Module>> {
@@ -431,15 +431,22 @@ impl Sandbox {
     pub fn symbol_at(&self, addr: u64) -> Option<(String, u64, u64, Option<String>)> {
         if let Some(m) = self.module_at(addr) {
             let syms = m.symbols.read().unwrap_or_else(|e| e.into_inner());
-            let best = syms
-                .iter()
-                .filter(|s| s.addr <= addr && (s.kind == 't' || s.kind == 'T'))
-                .max_by_key(|s| s.addr)
-                .or_else(|| {
-                    syms.iter()
-                        .filter(|s| s.addr <= addr)
-                        .max_by_key(|s| s.addr)
-                })?;
+            // The kernel's choice: the highest address not above `addr`; among aliases at that address
+            // (hello_init and init_module) the first in symbol-table order, which the stable sort by
+            // address kept.
+            let pick = |text_only: bool| {
+                let mut best: Option<&ModuleSymbol> = None;
+                for s in syms.iter() {
+                    if s.addr > addr || (text_only && !matches!(s.kind, 't' | 'T')) {
+                        continue;
+                    }
+                    if best.is_none_or(|b| s.addr > b.addr) {
+                        best = Some(s);
+                    }
+                }
+                best
+            };
+            let best = pick(true).or_else(|| pick(false))?;
             return Some((
                 best.name.clone(),
                 addr - best.addr,

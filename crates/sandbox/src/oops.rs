@@ -6,11 +6,13 @@ use crate::guard::{Fault, FaultKind};
 use crate::kernel::{kernel, taint};
 use crate::mem;
 
+/// The current task's name (`current->comm`): the thread's, which the server sets per request.
 fn comm() -> String {
-    std::thread::current()
-        .name()
-        .unwrap_or("lkm-kernel")
-        .to_string()
+    let mut buf = [0u8; 17];
+    // SAFETY: PR_GET_NAME writes at most 16 bytes and a NUL into `buf`.
+    unsafe { libc::prctl(libc::PR_GET_NAME, buf.as_mut_ptr()) };
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(16);
+    String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
 fn pid() -> i64 {
@@ -57,14 +59,30 @@ fn call_trace(rsp: u64) -> Vec<String> {
                 .iter()
                 .any(|r| r.text && word >= r.base && word < r.base + r.len)
         });
-        if in_module_text {
-            lines.push(format!(" ? {}", symbolize(word)));
+        if in_module_text && follows_call(word) {
+            let line = format!(" ? {}", symbolize(word));
+            if lines.last() != Some(&line) {
+                lines.push(line);
+            }
         }
         if lines.len() >= 16 {
             break;
         }
     }
     lines
+}
+
+/// Whether `addr` is a plausible return address: the instruction before it is a call (`e8 rel32`,
+/// or `ff /2` with a register or memory operand).
+fn follows_call(addr: u64) -> bool {
+    let mut b = [0u8; 7];
+    if !mem::read(addr - 7, &mut b) {
+        return false;
+    }
+    b[2] == 0xe8
+        || b[5] == 0xff && (b[6] & 0x38) == 0x10
+        || b[4] == 0xff && (b[5] & 0x38) == 0x10
+        || b[1] == 0xff && (b[2] & 0x38) == 0x10
 }
 
 fn modules_linked_in() -> String {
@@ -85,6 +103,9 @@ pub fn report(fault: &Fault, context: &str) {
     let kind = fault.kind();
     let what = match &kind {
         FaultKind::Signal(libc::SIGSEGV) | FaultKind::Signal(libc::SIGBUS) => {
+            // The fault happened in user mode as far as the CPU knows; the report shows it as the
+            // kernel mode it stands for (error code without the user bit).
+            let code = fault.err & 0xffff & !4;
             let write = fault.err & 2 != 0;
             let fetch = fault.err & 16 != 0;
             if fault.addr < 4096 {
@@ -121,7 +142,7 @@ pub fn report(fault: &Fault, context: &str) {
                 1,
                 format!(
                     "#PF: error_code({:#06x}) - {}",
-                    fault.err & 0xffff,
+                    code,
                     if fault.err & 1 != 0 {
                         "permissions violation"
                     } else {
@@ -129,7 +150,7 @@ pub fn report(fault: &Fault, context: &str) {
                     }
                 ),
             ));
-            format!("Oops: {:04x} [#{n}] PREEMPT SMP NOPTI", fault.err & 0xffff)
+            format!("Oops: {code:04x} [#{n}] PREEMPT SMP NOPTI")
         }
         FaultKind::Signal(libc::SIGILL) => {
             format!("Oops: invalid opcode: 0000 [#{n}] PREEMPT SMP NOPTI")
