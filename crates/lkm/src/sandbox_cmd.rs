@@ -62,7 +62,14 @@ pub fn running_client() -> Result<SandboxKernel, String> {
             );
             Ok(c)
         }
-        Ok(false) => Ok(c),
+        // A kernel runs, but it may serve only its owner (its socket was made reachable): say so
+        // here rather than as a failing read of /proc/modules.
+        Ok(false) => match c.status() {
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Err(e.to_string()),
+            _ => Ok(c),
+        },
+        // Its socket cannot be reached: another user's kernel.
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Err(e.to_string()),
         Err(e) => Err(format!("cannot boot the sandbox kernel: {e}")),
     }
 }
@@ -151,7 +158,14 @@ fn field<'a>(status: &'a str, key: &str) -> Option<&'a str> {
 /// `lkm status`: exit 0 and a summary when a kernel runs, 3 when none does (as `systemctl status`).
 pub fn status() -> i32 {
     let c = client();
-    if !c.running() {
+    let running = match c.probe() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("lkm: ERROR: {e}");
+            return 1;
+        }
+    };
+    if !running {
         println!(
             "lkm: no sandbox kernel is running (state {}); 'lkm boot' starts one",
             c.state().display()
@@ -169,6 +183,12 @@ pub fn status() -> i32 {
             println!("  uptime:  {} s", field(&s, "uptime").unwrap_or("?"));
             println!("  modules: {}", field(&s, "modules").unwrap_or("?"));
             println!("  tainted: {}", field(&s, "tainted").unwrap_or("?"));
+            // The last successful load, timed inside the kernel: request receipt → init return.
+            if let Some(l) = field(&s, "last_load") {
+                if let [name, total, init] = l.split(' ').collect::<Vec<_>>()[..] {
+                    println!("  last load: {name} in {total} us (init {init} us)");
+                }
+            }
             0
         }
         Err(e) => {

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/mman.h>
 #include <ucontext.h>
 
 /* ---- Rust side ---- */
@@ -229,20 +231,50 @@ static void fault_handler(int signo, siginfo_t *info, void *uctx)
 }
 
 /* Each thread that calls module code needs its own alternate stack, so that a module overflowing its
- * stack still reaches the handler. */
+ * stack still reaches the handler. The kernel process serves every request on a new thread, so the
+ * stack is released when its thread exits (a pthread key destructor), or each request would leak it. */
+#define ALTSTACK_SIZE 65536
+
+static pthread_key_t altstack_key;
+static pthread_once_t altstack_once = PTHREAD_ONCE_INIT;
+static int altstack_key_ok;
+
+static void altstack_release(void *p)
+{
+	stack_t ss;
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_flags = SS_DISABLE;
+	sigaltstack(&ss, NULL);
+	munmap(p, ALTSTACK_SIZE);
+}
+
+static void altstack_key_create(void)
+{
+	altstack_key_ok = pthread_key_create(&altstack_key, altstack_release) == 0;
+}
+
 int lkm_thread_init(void)
 {
 	static __thread void *altstack;
 	stack_t ss;
+	void *p;
 	if (altstack)
 		return 0;
-	altstack = malloc(65536);
-	if (!altstack)
+	pthread_once(&altstack_once, altstack_key_create);
+	if (!altstack_key_ok)
 		return -1;
-	ss.ss_sp = altstack;
-	ss.ss_size = 65536;
+	p = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	ss.ss_sp = p;
+	ss.ss_size = ALTSTACK_SIZE;
 	ss.ss_flags = 0;
-	return sigaltstack(&ss, NULL);
+	if (sigaltstack(&ss, NULL) != 0 || pthread_setspecific(altstack_key, p) != 0) {
+		altstack_release(p);
+		return -1;
+	}
+	altstack = p;
+	return 0;
 }
 
 int lkm_install_fault_handlers(void)

@@ -73,16 +73,49 @@ impl SandboxKernel {
         self.state.join(SOCKET_NAME)
     }
 
+    /// Connects to the control socket: `None` when no kernel runs (no socket, or nobody listening
+    /// on it); an error that says so when the socket cannot be reached (a kernel of another user:
+    /// its state directory and socket are owner-only, so permission denied).
+    fn connect(&self) -> io::Result<Option<UnixStream>> {
+        let sock = self.socket();
+        match UnixStream::connect(&sock) {
+            Ok(s) => Ok(Some(s)),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot connect to the sandbox kernel at {}: {}",
+                    sock.display(),
+                    lkm_modfile::strerror(&e)
+                ),
+            )),
+        }
+    }
+
+    /// Whether a kernel answers on the socket; an error when its socket cannot be reached.
+    pub fn probe(&self) -> io::Result<bool> {
+        self.connect().map(|c| c.is_some())
+    }
+
     /// Whether a kernel answers on the socket.
     pub fn running(&self) -> bool {
-        UnixStream::connect(self.socket()).is_ok()
+        matches!(self.probe(), Ok(true))
     }
 
     /// Sends one request, printing console lines; returns the payload or the kernel's errno.
     pub fn request(&self, req: &Request) -> io::Result<Vec<u8>> {
-        let conn = UnixStream::connect(self.socket()).map_err(|_| not_running(&self.state))?;
+        let conn = self.connect()?.ok_or_else(|| not_running(&self.state))?;
         let mut w = conn.try_clone()?;
-        req.write(&mut w)?;
+        // A kernel that refuses this client answers at once and closes, possibly before the
+        // request is written: its answer is read even when writing failed.
+        let write_err = req.write(&mut w).err();
         let mut r = BufReader::new(conn);
         loop {
             match Reply::read(&mut r as &mut dyn Read) {
@@ -96,13 +129,16 @@ impl SandboxKernel {
                 }
                 Ok(Reply::Done { errno, .. }) => return Err(io::Error::from_raw_os_error(errno)),
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    if let Some(we) = write_err {
+                        return Err(we);
+                    }
                     return Err(io::Error::new(
                         io::ErrorKind::BrokenPipe,
                         format!(
                             "the sandbox kernel closed the connection (see {})",
                             self.state.join(LOG_NAME).display()
                         ),
-                    ))
+                    ));
                 }
                 Err(e) => return Err(e),
             }
@@ -112,7 +148,7 @@ impl SandboxKernel {
     /// Boots a kernel if none runs: starts `exe __kernel --state DIR` in its own session, with its
     /// output in `DIR/kernel.log`, and waits until it answers. Returns whether one was started.
     pub fn ensure_running(&self, exe: &Path) -> io::Result<bool> {
-        if self.running() {
+        if self.probe()? {
             return Ok(false);
         }
         std::fs::create_dir_all(&self.state)?;
@@ -138,6 +174,8 @@ impl SandboxKernel {
         }
         let mut child = cmd.spawn()?;
         let deadline = Instant::now() + Duration::from_secs(10);
+        // Poll often at first (a boot takes about a millisecond), less often later.
+        let mut pause = Duration::from_micros(50);
         while Instant::now() < deadline {
             if self.running() {
                 return Ok(true);
@@ -149,7 +187,8 @@ impl SandboxKernel {
                     log.trim()
                 )));
             }
-            std::thread::sleep(Duration::from_millis(2));
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(2));
         }
         Err(io::Error::other(format!(
             "the sandbox kernel did not answer within 10 s (see {})",
@@ -159,19 +198,26 @@ impl SandboxKernel {
 
     /// Stops the kernel; returns whether one was running.
     pub fn halt(&self) -> io::Result<bool> {
-        if !self.running() {
+        if !self.probe()? {
             return Ok(false);
         }
         let pid = std::fs::read_to_string(self.state.join(PID_NAME))
             .ok()
             .and_then(|s| s.trim().parse::<i32>().ok());
-        let _ = self.request(&Request::Halt);
-        // Wait for the process to be gone, so a following boot starts clean.
+        // The kernel closes the connection as it exits; only a refusal is an error.
+        if let Err(e) = self.request(&Request::Halt) {
+            if e.kind() == io::ErrorKind::PermissionDenied {
+                return Err(e);
+            }
+        }
+        // Wait for the process to be gone, so a following boot starts clean. A zombie (the kernel
+        // was started by this process, which has not reaped it) counts as gone.
         if let Some(pid) = pid {
             let deadline = Instant::now() + Duration::from_secs(5);
-            // SAFETY: kill with signal 0 only checks for existence.
-            while Instant::now() < deadline && unsafe { libc::kill(pid, 0) } == 0 {
-                std::thread::sleep(Duration::from_millis(2));
+            let mut pause = Duration::from_micros(50);
+            while Instant::now() < deadline && process_alive(pid) {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(2));
             }
         }
         Ok(true)
@@ -180,6 +226,23 @@ impl SandboxKernel {
     pub fn status(&self) -> io::Result<String> {
         self.request(&Request::Status)
             .map(|p| String::from_utf8_lossy(&p).into_owned())
+    }
+}
+
+/// Whether process `pid` exists and is not a zombie.
+fn process_alive(pid: i32) -> bool {
+    // SAFETY: kill with signal 0 only checks for existence.
+    if unsafe { libc::kill(pid, 0) } != 0 {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state letter follows the parenthesised command name.
+        Ok(stat) => !matches!(
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.trim_start().chars().next()),
+            Some('Z' | 'X')
+        ),
+        Err(_) => false,
     }
 }
 

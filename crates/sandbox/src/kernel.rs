@@ -367,14 +367,13 @@ impl Sandbox {
 
     /// Modules using `m`'s exports (`/sys/module/<m>/holders`, "in use by").
     pub fn holders(&self, m: &Module) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .modules()
+        // Newest holder first, as the kernel's `source_list` (add_module_usage adds at the head):
+        // /proc/modules shows `provider 12288 2 newer,older,`. The module list is newest first.
+        self.modules()
             .iter()
             .filter(|o| o.uses.iter().any(|u| std::ptr::eq(u.as_ref(), m)))
             .map(|o| o.name.clone())
-            .collect();
-        v.sort();
-        v
+            .collect()
     }
 
     /// `find_symbol()`: the kernel's exports first, then live and coming modules'. GPL-only exports

@@ -127,7 +127,10 @@ fn read_frame(r: &mut dyn Read) -> io::Result<Vec<u8>> {
     let mut body = Vec::with_capacity(len.min(1 << 20));
     r.take(len as u64).read_to_end(&mut body)?;
     if body.len() != len {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated lkm control message"));
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "truncated lkm control message",
+        ));
     }
     Ok(body)
 }

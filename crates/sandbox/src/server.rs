@@ -7,7 +7,7 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::kernel::{self, kernel};
 use crate::protocol::{Reply, Request};
@@ -89,7 +89,11 @@ fn serve(conn: UnixStream, uid: u32, state: &Path) {
     if peer_uid(&conn) != Some(uid) {
         send(Reply::Done {
             errno: libc::EACCES,
-            payload: b"the sandbox kernel serves only its owner".to_vec(),
+            payload: format!(
+                "the sandbox kernel (state {}) serves only its owner, uid {uid}",
+                state.display()
+            )
+            .into_bytes(),
         });
         return;
     }
@@ -99,13 +103,14 @@ fn serve(conn: UnixStream, uid: u32, state: &Path) {
             Ok(r) => r,
             Err(_) => return,
         };
+        let received = Instant::now();
         let console_writer = writer.clone();
         let sink: printk::ConsoleSink = Box::new(move |line: &str| {
             let mut w = console_writer.lock().unwrap_or_else(|e| e.into_inner());
             let _ = Reply::Console(line.to_string()).write(&mut *w);
         });
         let halt = matches!(req, Request::Halt);
-        let (errno, payload) = printk::with_console(sink, || handle(req));
+        let (errno, payload) = printk::with_console(sink, || handle(req, received));
         send(Reply::Done { errno, payload });
         if halt {
             let _ = std::fs::remove_file(state.join(SOCKET_NAME));
@@ -123,7 +128,8 @@ fn result(r: Result<Vec<u8>, i32>) -> (i32, Vec<u8>) {
     }
 }
 
-fn handle(req: Request) -> (i32, Vec<u8>) {
+/// Serves one request, received (read whole from the socket) at `received`.
+fn handle(req: Request, received: Instant) -> (i32, Vec<u8>) {
     let k = kernel();
     match req {
         Request::InitModule {
@@ -132,7 +138,7 @@ fn handle(req: Request) -> (i32, Vec<u8>) {
             flags,
         } => {
             set_comm("insmod");
-            result(loader::load_module(&image, &params, flags).map(|_| Vec::new()))
+            result(loader::load_module_since(received, &image, &params, flags).map(|_| Vec::new()))
         }
         Request::DeleteModule { name, flags } => {
             set_comm("rmmod");
@@ -170,7 +176,7 @@ fn handle(req: Request) -> (i32, Vec<u8>) {
         },
         Request::Status => {
             let modules = k.modules().len();
-            let text = format!(
+            let mut text = format!(
                 "pid {}\nrelease {}\nuptime {:.3}\nmodules {}\ntainted {}\n",
                 std::process::id(),
                 kernel::UTS_RELEASE,
@@ -178,6 +184,16 @@ fn handle(req: Request) -> (i32, Vec<u8>) {
                 modules,
                 k.tainted.load(std::sync::atomic::Ordering::Acquire)
             );
+            // `last_load NAME TOTAL_US INIT_US`: the last successful load, timed in the kernel
+            // from the request's receipt to init's return.
+            if let Some(t) = loader::last_load() {
+                text.push_str(&format!(
+                    "last_load {} {} {}\n",
+                    t.name,
+                    t.total.as_micros(),
+                    t.init.as_micros()
+                ));
+            }
             (0, text.into_bytes())
         }
         Request::Halt => {
