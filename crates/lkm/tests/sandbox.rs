@@ -1751,3 +1751,87 @@ fn oopses_are_contained() {
     let st = k.ok(&["status"]);
     assert!(st.contains("\n  modules: 4\n"), "{st}");
 }
+
+/// `lkm build` does what the SDK's makefile does, without make: in the same folder, the modules it
+/// links are byte for byte the ones make linked, and its progress lines are Kbuild's.
+#[test]
+fn lkm_build_equals_make() {
+    let Some(env) = env() else { return };
+    for (key, src, modules) in [
+        (
+            "build-export",
+            repo().join("examples/export"),
+            &["provider", "consumer"][..],
+        ),
+        ("build-multi", repo().join("examples/multi"), &["foo"][..]),
+        ("build-hello", repo().join("examples/hello"), &["hello"][..]),
+    ] {
+        let dir = env.root.join("build").join(key);
+        copy_dir(&src, &dir);
+        let mut c = Command::new("make");
+        c.arg("-C")
+            .arg(&dir)
+            .arg(format!("KDIR={}", env.sdk.display()))
+            .env("LKM_SDK_CACHE", env.root.join("sdk-cache"))
+            .env_remove("MAKEFLAGS")
+            .env_remove("MFLAGS");
+        let m = run(c);
+        assert_eq!(m.code, Some(0), "make in {key}: {}{}", m.stdout, m.stderr);
+        let by_make: Vec<Vec<u8>> = modules
+            .iter()
+            .map(|m| std::fs::read(dir.join(format!("{m}.ko"))).unwrap())
+            .collect();
+        let symvers_make = std::fs::read_to_string(dir.join("Module.symvers")).unwrap();
+        let order_make = std::fs::read_to_string(dir.join("modules.order")).unwrap();
+        for m in modules {
+            std::fs::remove_file(dir.join(format!("{m}.ko"))).unwrap();
+        }
+        let mut c = base_cmd(&env.root);
+        c.arg("build").arg(&dir);
+        let b = run(c);
+        assert_eq!(
+            b.code,
+            Some(0),
+            "lkm build in {key}: {}{}",
+            b.stdout,
+            b.stderr
+        );
+        for (m, make_bytes) in modules.iter().zip(&by_make) {
+            let ko = dir.join(format!("{m}.ko"));
+            assert!(
+                std::fs::read(&ko).unwrap() == *make_bytes,
+                "{}: lkm build and make produced different modules",
+                ko.display()
+            );
+            assert!(
+                b.stdout.contains(&format!("  LD [M]  {}\n", ko.display())),
+                "{}",
+                b.stdout
+            );
+        }
+        assert!(b.stdout.contains("  MODPOST "), "{}", b.stdout);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("Module.symvers")).unwrap(),
+            symvers_make
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("modules.order")).unwrap(),
+            order_make
+        );
+    }
+    // What it cannot read, it says, with the way out.
+    let dir = env.root.join("build").join("build-empty");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("Makefile"), "all:\n\techo nothing\n").unwrap();
+    let mut c = base_cmd(&env.root);
+    c.arg("build").arg(&dir);
+    let b = run(c);
+    assert_eq!(b.code, Some(1));
+    assert!(
+        b.stderr
+            .starts_with("lkm: build: ERROR: obj-m is empty in ")
+            && b.stderr.contains("make -C $(lkm sdk) M=$PWD modules"),
+        "{}",
+        b.stderr
+    );
+}
