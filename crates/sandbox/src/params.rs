@@ -610,59 +610,46 @@ param_fns! {
     Bint => param_set_bint, param_get_bint;
 }
 
-/// `param_set_copystring`: copies into a `struct kparam_string`.
-pub extern "C" fn param_set_copystring(val: *const c_char, kp: u64) -> i32 {
-    let Some((arg, name)) = kp_param(kp) else {
-        return -EFAULT;
-    };
-    let (Some(maxlen), Some(buf)) = (mem::read_u32(arg), mem::read_u64(arg + 8)) else {
-        return -EFAULT;
-    };
-    let p = Param {
+/// The `struct kparam_string` parameter behind `kp`, for the exported string functions.
+fn string_param(kp: u64) -> Result<Param, i32> {
+    let (arg, name) = kp_param(kp).ok_or(EFAULT)?;
+    let maxlen = mem::read_u32(arg).ok_or(EFAULT)?;
+    let buf = mem::read_u64(arg + 8).ok_or(EFAULT)?;
+    Ok(Param {
         name,
         perm: 0,
         kp,
         arg,
         kind: ParamKind::String { maxlen, buf },
-    };
-    let text = mem::read_cstr(val as u64, 4096).map(|t| String::from_utf8_lossy(&t).into_owned());
-    match text {
-        Ok(t) => match set(&p, Some(&t), &mut Vec::new()) {
-            Ok(()) => 0,
-            Err(e) => -e,
-        },
-        Err(_) => -EFAULT,
+    })
+}
+
+/// `param_set_copystring`: copies into a `struct kparam_string`.
+pub extern "C" fn param_set_copystring(val: *const c_char, kp: u64) -> i32 {
+    let r = string_param(kp).and_then(|p| {
+        let t = mem::read_cstr(val as u64, 4096).map_err(|_| EFAULT)?;
+        set(&p, Some(&String::from_utf8_lossy(&t)), &mut Vec::new())
+    });
+    match r {
+        Ok(()) => 0,
+        Err(e) => -e,
     }
 }
 
+/// `param_get_string`: the string and a newline into the PAGE_SIZE buffer.
 pub extern "C" fn param_get_string(buffer: *mut c_char, kp: u64) -> i32 {
-    let Some((arg, name)) = kp_param(kp) else {
-        return -EFAULT;
-    };
-    let (Some(maxlen), Some(buf)) = (mem::read_u32(arg), mem::read_u64(arg + 8)) else {
-        return -EFAULT;
-    };
-    let p = Param {
-        name,
-        perm: 0,
-        kp,
-        arg,
-        kind: ParamKind::String { maxlen, buf },
-    };
-    match get(&p) {
-        Ok(text) => {
-            let mut bytes = text.into_bytes();
-            bytes.truncate(4095);
-            let n = bytes.len();
-            bytes.push(0);
-            if mem::write(buffer as u64, &bytes) {
-                n as i32
-            } else {
-                -EFAULT
-            }
+    let r = string_param(kp).and_then(|p| get(&p)).and_then(|text| {
+        let mut bytes = text.into_bytes();
+        bytes.truncate(4095);
+        let n = bytes.len();
+        bytes.push(0);
+        if mem::write(buffer as u64, &bytes) {
+            Ok(n as i32)
+        } else {
+            Err(EFAULT)
         }
-        Err(e) => -e,
-    }
+    });
+    r.unwrap_or_else(|e| -e)
 }
 
 /// Arrays and `charp` frees are done by the host (it recognises `param_array_ops`); these are for
