@@ -23,6 +23,7 @@ pub mod oops;
 pub mod params;
 pub mod printk;
 pub mod protocol;
+pub mod sched;
 pub mod server;
 pub mod services;
 mod services_impl;

@@ -6,18 +6,14 @@ use crate::guard::{Fault, FaultKind};
 use crate::kernel::{kernel, taint};
 use crate::mem;
 
-/// The current task's name (`current->comm`): the thread's, which the server sets per request.
+/// The current task's name (`current->comm`).
 fn comm() -> String {
-    let mut buf = [0u8; 17];
-    // SAFETY: PR_GET_NAME writes at most 16 bytes and a NUL into `buf`.
-    unsafe { libc::prctl(libc::PR_GET_NAME, buf.as_mut_ptr()) };
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(16);
-    String::from_utf8_lossy(&buf[..end]).into_owned()
+    crate::sched::current().comm()
 }
 
-fn pid() -> i64 {
-    // SAFETY: gettid has no preconditions.
-    unsafe { libc::syscall(libc::SYS_gettid) }
+/// The current task's pid (the client process's, for a request).
+fn pid() -> i32 {
+    crate::sched::current().pid()
 }
 
 /// `function+0xoff/0xsize [module]`, or the bare address when no symbol covers it.

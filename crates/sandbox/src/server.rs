@@ -48,7 +48,8 @@ pub fn kernel_main(state: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn peer_uid(conn: &UnixStream) -> Option<u32> {
+/// The connected client's `(uid, pid)`.
+fn peer_cred(conn: &UnixStream) -> Option<(u32, i32)> {
     use std::os::unix::io::AsRawFd;
     let mut cred = libc::ucred {
         pid: 0,
@@ -66,15 +67,23 @@ fn peer_uid(conn: &UnixStream) -> Option<u32> {
             &mut len,
         )
     };
-    (r == 0).then_some(cred.uid)
+    (r == 0).then_some((cred.uid, cred.pid))
 }
 
+/// Makes this thread's task look like the client process's system call: its pid and command name
+/// (what `current->pid`, `current->comm` and oops reports show).
 fn set_comm(name: &str) {
+    crate::sched::set_current_identity(CLIENT_PID.with(|p| p.get()), name);
     let mut buf = [0u8; 16];
     let n = name.len().min(15);
     buf[..n].copy_from_slice(&name.as_bytes()[..n]);
     // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes from `buf`.
     unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr()) };
+}
+
+thread_local! {
+    /// The pid of the client this thread serves.
+    static CLIENT_PID: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
 }
 
 fn serve(conn: UnixStream, uid: u32, state: &Path) {
@@ -86,7 +95,9 @@ fn serve(conn: UnixStream, uid: u32, state: &Path) {
         let mut w = writer.lock().unwrap_or_else(|e| e.into_inner());
         let _ = reply.write(&mut *w);
     };
-    if peer_uid(&conn) != Some(uid) {
+    let cred = peer_cred(&conn);
+    CLIENT_PID.with(|p| p.set(cred.map(|c| c.1).unwrap_or(0)));
+    if cred.map(|c| c.0) != Some(uid) {
         send(Reply::Done {
             errno: libc::EACCES,
             payload: format!(

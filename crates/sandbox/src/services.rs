@@ -13,6 +13,12 @@ use std::ffi::c_char;
 use crate::arena::{Arena, Prot, DATA_AREA, TRAMPOLINE_AREA};
 use crate::params;
 
+pub mod kthread;
+pub mod memory;
+pub mod sync;
+pub mod task;
+pub mod time;
+
 /// A placed kernel export.
 #[derive(Debug, Clone)]
 pub struct KernelSymbol {
@@ -170,6 +176,16 @@ fn exports() -> Vec<Export> {
         v.push(code(reg, bytes));
     }
     v.extend(params::exports().into_iter().map(Export::from));
+    // The kernel-service areas (issue 5), one module each.
+    for area in [
+        task::exports(),
+        memory::exports(),
+        time::exports(),
+        kthread::exports(),
+        sync::exports(),
+    ] {
+        v.extend(area.into_iter().map(Export::from));
+    }
     v
 }
 
