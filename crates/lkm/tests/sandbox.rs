@@ -1471,3 +1471,34 @@ fn lkm_build_equals_make() {
         b.stderr
     );
 }
+
+/// A module left "coming" by an oops in its init cannot be linked against: the kernel refuses its
+/// exports with -EBUSY (strong_try_module_get), and the loader says which symbol.
+#[test]
+fn exports_of_a_module_stuck_in_init_are_refused() {
+    need_env!();
+    let b = built_ok("coming");
+    let k = Kernel::new("coming").at(&b.dir);
+    let r = k.run(&["insmod", "stuck.ko"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(
+        r.stderr.ends_with(&insmod_error("stuck.ko", "Bad address")),
+        "{r:?}"
+    );
+    let r = k.run(&["insmod", "leaner.ko"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(
+        r.stderr
+            .ends_with(&insmod_error("leaner.ko", "Device or resource busy")),
+        "{r:?}"
+    );
+    assert!(k
+        .dmesg()
+        .contains(&"leaner: Unknown symbol stuck_helper (err -16)".to_string()));
+    let mods = k.proc_modules();
+    assert_eq!(mods.len(), 1, "{mods:?}");
+    assert!(
+        mods[0].starts_with("stuck ") && mods[0].ends_with(" (OE+)"),
+        "{mods:?}"
+    );
+}

@@ -17,8 +17,8 @@ use lkm_modfile::{ModInfo, Module as ModFile};
 
 use crate::arena::{page_align, Prot};
 use crate::kernel::{
-    kernel, taint, Module, ModuleExport, ModuleParts, ModuleState, ModuleSymbol, Region, Sandbox,
-    VERMAGIC,
+    kernel, taint, Module, ModuleExport, ModuleParts, ModuleState, ModuleSymbol, Region, Resolved,
+    Sandbox, VERMAGIC,
 };
 use crate::{guard, oops, params};
 
@@ -639,6 +639,20 @@ fn resolve_symbols(
                 }
                 let sname = String::from_utf8_lossy(sym.name);
                 match k.find_symbol(&sname, gpl_ok) {
+                    // A module still initialising (or stuck in an init that oopsed) or going away
+                    // cannot be depended on: strong_try_module_get refuses it, -EBUSY while
+                    // coming, -ENOENT while going.
+                    Some(Resolved {
+                        owner: Some(owner), ..
+                    }) if owner.state() != ModuleState::Live => {
+                        let e = if owner.state() == ModuleState::Coming {
+                            libc::EBUSY
+                        } else {
+                            ENOENT
+                        };
+                        k.printk(4, &format!("{name}: Unknown symbol {sname} (err -{e})"));
+                        err = Some(e);
+                    }
                     Some(r) => {
                         values[i] = r.addr;
                         if let Some(owner) = r.owner {
