@@ -1502,3 +1502,74 @@ fn exports_of_a_module_stuck_in_init_are_refused() {
         "{mods:?}"
     );
 }
+
+#[test]
+fn modpost_namespace_not_imported() {
+    need_env!();
+    assert_make_fails(
+        "nsimport",
+        "ERROR: modpost: module nsimport uses symbol nsprov_fn from namespace LKM_TEST, but does not import it.",
+    );
+}
+
+/// modpost's own command line, as the SDK's makefile and users drive it.
+#[test]
+fn modpost_command_line_errors() {
+    need_env!();
+    let env = env().unwrap();
+    let run_mp = |args: &[&str]| {
+        let mut c = base_cmd(&env.root);
+        c.arg("modpost").args(args);
+        run(c)
+    };
+    let r = run_mp(&[]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            Some(1),
+            "modpost: no module objects given (see 'lkm modpost --help')\n"
+        )
+    );
+    let r = run_mp(&["-x", "a.o"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            Some(1),
+            "modpost: unknown option '-x' (see 'lkm modpost --help')\n"
+        )
+    );
+    let r = run_mp(&["-i"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (Some(1), "modpost: option '-i' needs a file name\n")
+    );
+    // A corrupt symbol dump names its line.
+    let bad = env.root.join("bad.symvers");
+    std::fs::write(
+        &bad,
+        "0x00000000\tfoo\tvmlinux\tEXPORT_SYMBOL\t\nnot a line\n",
+    )
+    .unwrap();
+    let obj = built_ok("hello").dir.join("hello.o");
+    let r = run_mp(&["-i", &bad.display().to_string(), &obj.display().to_string()]);
+    assert_eq!(r.code, Some(1));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "ERROR: modpost: {}:2: parse error in symbol dump file\n",
+            bad.display()
+        )
+    );
+    // A file that is not an object.
+    let txt = env.root.join("notes.o");
+    std::fs::write(&txt, "hello\n").unwrap();
+    let r = run_mp(&[&txt.display().to_string()]);
+    assert_eq!(r.code, Some(1));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "ERROR: modpost: {}: Invalid ELF header len 6\n",
+            txt.display()
+        )
+    );
+}
