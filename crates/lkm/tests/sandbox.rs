@@ -1573,3 +1573,42 @@ fn modpost_command_line_errors() {
         )
     );
 }
+
+/// `lkm cat` and `lkm write` fail as `cat` and `echo >` would, naming the file.
+#[test]
+fn cat_and_write_errors() {
+    need_env!();
+    let k = Kernel::new("caterr");
+    k.boot();
+    let r = k.run(&["cat", "/proc/nosuch"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            Some(1),
+            "lkm: cat: /proc/nosuch: No such file or directory\n"
+        )
+    );
+    let r = k.run(&["write", "/proc/modules", "x"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (Some(1), "lkm: write: /proc/modules: Permission denied\n")
+    );
+    let r = k.run(&["write", "/sys/module/nosuch/parameters/x", "1"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            Some(1),
+            "lkm: write: /sys/module/nosuch/parameters/x: No such file or directory\n"
+        )
+    );
+    let r = k.run(&["write", "/proc/sys/kernel/printk", "nonsense"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            Some(1),
+            "lkm: write: /proc/sys/kernel/printk: Invalid argument\n"
+        )
+    );
+    // A directory lists its names.
+    assert_eq!(k.cat("/proc/sys/kernel"), "osrelease\nprintk\ntainted\n");
+}
