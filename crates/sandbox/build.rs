@@ -1,8 +1,14 @@
 // Builds the sandbox's thin C edge: variadic entry points and the guarded call (see csrc/entry.c).
 fn main() {
     println!("cargo:rerun-if-changed=csrc/entry.c");
+    println!("cargo:rerun-if-changed=csrc/sync.c");
+    println!("cargo:rerun-if-changed=csrc/memory.c");
+    println!("cargo:rerun-if-changed=csrc/kthread.c");
     cc::Build::new()
         .file("csrc/entry.c")
+        .file("csrc/sync.c")
+        .file("csrc/memory.c")
+        .file("csrc/kthread.c")
         .flag("-fno-strict-aliasing")
         .warnings(true)
         .compile("lkm_sandbox_entry");

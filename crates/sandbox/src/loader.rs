@@ -835,6 +835,9 @@ fn do_init_module(k: &Sandbox, m: &Arc<Module>) -> Result<Duration, i32> {
 
 /// Removes a module from the list and releases everything it holds.
 fn free_module(k: &Sandbox, m: &Arc<Module>) {
+    crate::services::time::module_unloading(m);
+    // Its outstanding allocations: reported and reclaimed while its symbols still name callers.
+    crate::services::memory::module_unloaded(m);
     k.modules
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -846,7 +849,7 @@ fn free_module(k: &Sandbox, m: &Arc<Module>) {
         k.arena.free(base as usize, len as usize);
     }
     m.regions.lock().unwrap_or_else(|e| e.into_inner()).clear();
-    k.arena.free(m.core.0 as usize, m.core.1 as usize);
+    crate::services::kthread::release_core(k, m); // now, or once its threads leave its code
     m.owned_strings
         .lock()
         .unwrap_or_else(|e| e.into_inner())

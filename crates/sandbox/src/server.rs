@@ -108,6 +108,8 @@ fn serve(conn: UnixStream, uid: u32, state: &Path) {
         });
         return;
     }
+    // A client that goes away while its request runs signals the request's task (services/sync.rs).
+    let hangup = crate::services::sync::HangupWatch::new(&conn);
     let mut reader = BufReader::new(conn);
     loop {
         let req = match Request::read(&mut reader) {
@@ -121,7 +123,13 @@ fn serve(conn: UnixStream, uid: u32, state: &Path) {
             let _ = Reply::Console(line.to_string()).write(&mut *w);
         });
         let halt = matches!(req, Request::Halt);
+        if let Some(h) = &hangup {
+            h.begin();
+        }
         let (errno, payload) = printk::with_console(sink, || handle(req, received));
+        if let Some(h) = &hangup {
+            h.end();
+        }
         send(Reply::Done { errno, payload });
         if halt {
             let _ = std::fs::remove_file(state.join(SOCKET_NAME));

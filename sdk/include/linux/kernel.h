@@ -26,6 +26,7 @@
 #include <linux/sprintf.h>
 #include <linux/wordpart.h>
 #include <linux/bug.h>
+#include <linux/kstrdup.h>
 
 #define STACK_MAGIC	0xdeadbeef
 

@@ -11,6 +11,7 @@
 #include <linux/stddef.h>
 #include <linux/args.h>
 #include <linux/err.h>
+#include <linux/kstrdup.h>
 
 extern void *memcpy(void *dest, const void *src, size_t count);
 extern void *memmove(void *dest, const void *src, size_t count);
