@@ -2,6 +2,7 @@
 //! `lkm` binary does that); it takes options, writes its output to a writer and its messages through a
 //! [`Reporter`], and returns kmod's exit status.
 
+pub mod depmod;
 pub mod insmod;
 mod loaded;
 pub mod lsmod;

@@ -1,6 +1,7 @@
 //! `lkm`: one binary for the whole system. Run as `lkm <command>`, or through a link named after a kmod
 //! tool (`modinfo`, `insmod`, …) to behave as that tool.
 
+mod depmod_cmd;
 mod insmod_cmd;
 mod lsmod_cmd;
 mod modinfo_cmd;
@@ -32,6 +33,8 @@ fn main() -> ExitCode {
     });
     let code = match argv0.as_deref() {
         Some("modinfo") => modinfo_cmd::run("modinfo", &args),
+        // As kmod's depmod: the host's /lib/modules (or -b DIR).
+        Some("depmod") => depmod_cmd::run("depmod", &args),
         // Through a link, as kmod: on the running kernel.
         Some("insmod") => insmod_cmd::run("insmod", &args, &host_kernel),
         Some("rmmod") => rmmod_cmd::run("rmmod", &args, &host_kernel),
@@ -92,6 +95,11 @@ fn cli() -> Command {
                 .global(true)
                 .action(ArgAction::SetTrue)
                 .help("insmod, rmmod, lsmod: act on the running kernel instead of the sandbox kernel"),
+        )
+        .subcommand(
+            Command::new("depmod")
+                .about("Generate modules.dep and the index files (kmod's depmod; lkm depmod --help)")
+                .arg(Arg::new("args").num_args(0..).allow_hyphen_values(true).trailing_var_arg(true)),
         )
         .subcommand(insmod_cmd::command("insmod").about("Insert a module file into the sandbox kernel (kmod's insmod)"))
         .subcommand(rmmod_cmd::command("rmmod").about("Remove modules from the sandbox kernel (kmod's rmmod)"))
@@ -170,6 +178,12 @@ fn lkm_main(mut args: Vec<OsString>) -> i32 {
     if argv.get(1).map(|a| a == "modinfo").unwrap_or(false) {
         argv.remove(0);
         return modinfo_cmd::run("modinfo", &argv);
+    }
+    // `lkm depmod ...`: kmod 30's depmod on the host's module tree (or -b DIR), with its own parser.
+    // (Indexing the sandbox kernel's own module tree comes later.)
+    if argv.get(1).is_some_and(|a| a == "depmod") {
+        argv.remove(0);
+        return depmod_cmd::run("depmod", &argv);
     }
     // `lkm [--host] insmod|rmmod|lsmod ...` take kmod's own option parsers, like modinfo.
     if let Some(code) = kernel_tool(&argv) {

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# scripts/bench-depmod.sh — lkm's depmod against kmod's depmod, side by side.
+#
+# Usage: scripts/bench-depmod.sh [--quick]      (runnable from any directory)
+#
+# What it measures, on the Debian 12 module corpus made by scripts/corpus.sh (4023 modules):
+# `depmod -b ROOT REL` over the whole tree, kmod 30 and `lkm depmod` in one hyperfine run per
+# tree (plain .ko and .ko.xz; .ko.zst too unless --quick). Each tool works on its own copy of
+# lib/modules/REL (modules hardlinked, kbuild inputs copied) under <target>/bench/depmod/, so
+# the corpus is never written. A run reads and parses every module (decompressing it), resolves
+# symbols, sorts, and writes the ten outputs; the page cache is warm (hyperfine's warm-up).
+#
+# Before timing, each pair is run once and every output compared byte for byte: a difference is
+# reported as a warning (the timing of a wrong answer means little).
+#
+# "kmod/lkm" in the summary is kmod's mean time divided by lkm's: above 1, lkm is faster.
+# Runs on a 2-core machine shared with builds are noisy; compare ratios from one invocation.
+#
+# Results: <target>/bench/depmod-<tree>.{md,json} and depmod-summary.md.
+# --quick: 3 runs per tree after one warm-up (default 10), plain and xz trees only.
+# LKM_BIN=/path/to/lkm: time that binary instead of building target/release/lkm.
+set -euo pipefail
+export LC_ALL=C
+PATH="$PATH:/usr/sbin:/sbin"
+
+cd "$(dirname "$0")/.."
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+runs=10
+trees=(root root-xz root-zst)
+while (($#)); do
+    case $1 in
+        --quick) runs=3; trees=(root root-xz) ;;
+        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+        *) die "unknown argument: $1 (usage: $0 [--quick])" ;;
+    esac
+    shift
+done
+
+command -v hyperfine >/dev/null || die "hyperfine not found (apt-get install hyperfine)"
+command -v python3 >/dev/null || die "python3 is needed for the summary"
+kmod_depmod=$(command -v depmod) || die "kmod's depmod not found (apt-get install kmod)"
+
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])') ||
+    die "cargo metadata failed: is the workspace in a buildable state?"
+if [[ -n ${LKM_BIN:-} ]]; then
+    lkm=$LKM_BIN
+    log "timing LKM_BIN=$lkm (no build)"
+else
+    log "cargo build --release -p lkm"
+    cargo build --release -p lkm || die "cargo build --release -p lkm failed (see above)"
+    lkm=$target_dir/release/lkm
+fi
+[[ -x $lkm ]] || die "$lkm does not exist"
+
+line=$(scripts/corpus.sh) || die "scripts/corpus.sh failed"
+corpus=${line#corpus: }
+corpus=${corpus% release=*}
+rel=${line##* release=}
+rel=${rel%% *}
+[[ -d $corpus/root && -n $rel ]] || die "cannot parse scripts/corpus.sh's output: $line"
+log "corpus $corpus, release $rel"
+
+out=$target_dir/bench
+work=$out/depmod
+mkdir -p "$out"
+outputs=(modules.dep modules.dep.bin modules.alias modules.alias.bin modules.softdep
+    modules.symbols modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin modules.devname)
+
+# copy TREE NAME: a private copy of the tree's module directory; prints the root.
+copy() {
+    local src=$corpus/$1/lib/modules/$rel dst=$work/$2
+    rm -rf "$dst"
+    mkdir -p "$dst/lib/modules/$rel"
+    cp -al "$src/kernel" "$dst/lib/modules/$rel/" 2>/dev/null || cp -a "$src/kernel" "$dst/lib/modules/$rel/"
+    cp "$src"/modules.{order,builtin,builtin.modinfo} "$dst/lib/modules/$rel/"
+    printf '%s\n' "$dst"
+}
+
+summary=$out/depmod-summary.md
+{
+    echo "| tree | kmod 30 | lkm | kmod/lkm |"
+    echo "|---|---|---|---|"
+} >"$summary"
+
+for tree in "${trees[@]}"; do
+    k=$(copy "$tree" "$tree-kmod")
+    l=$(copy "$tree" "$tree-lkm")
+    "$kmod_depmod" -b "$k" "$rel"
+    "$lkm" depmod -b "$l" "$rel"
+    for f in "${outputs[@]}"; do
+        cmp -s "$k/lib/modules/$rel/$f" "$l/lib/modules/$rel/$f" ||
+            log "WARNING: $tree: $f differs from kmod's"
+    done
+    log "timing depmod on $tree ($runs runs)"
+    hyperfine -N --warmup 1 --runs "$runs" \
+        --export-markdown "$out/depmod-$tree.md" --export-json "$out/depmod-$tree.json" \
+        -n "kmod 30 depmod ($tree)" "$kmod_depmod -b $k $rel" \
+        -n "lkm depmod ($tree)" "$lkm depmod -b $l $rel"
+    python3 - "$out/depmod-$tree.json" "$tree" >>"$summary" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+k, l = r[0]["mean"], r[1]["mean"]
+fmt = lambda s: f"{s * 1000:.0f} ms" if s < 1 else f"{s:.2f} s"
+ratio = k / l
+word = f"{ratio:.2f}× faster" if ratio >= 1 else f"{1 / ratio:.2f}× slower"
+print(f"| {sys.argv[2]} | {fmt(k)} | {fmt(l)} | {word} |")
+PY
+    rm -rf "$k" "$l"
+done
+cat "$summary"
