@@ -4,11 +4,13 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/sync.c");
     println!("cargo:rerun-if-changed=csrc/memory.c");
     println!("cargo:rerun-if-changed=csrc/kthread.c");
+    println!("cargo:rerun-if-changed=csrc/lib.c");
     cc::Build::new()
         .file("csrc/entry.c")
         .file("csrc/sync.c")
         .file("csrc/memory.c")
         .file("csrc/kthread.c")
+        .file("csrc/lib.c")
         .flag("-fno-strict-aliasing")
         .warnings(true)
         .compile("lkm_sandbox_entry");

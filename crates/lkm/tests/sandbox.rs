@@ -1610,5 +1610,48 @@ fn cat_and_write_errors() {
         )
     );
     // A directory lists its names.
-    assert_eq!(k.cat("/proc/sys/kernel"), "osrelease\nprintk\ntainted\n");
+    assert_eq!(
+        k.cat("/proc/sys/kernel"),
+        "hung_task_timeout_secs\nhung_task_warnings\nosrelease\nprintk\nsoftlockup_panic\n\
+         tainted\nwatchdog_thresh\n"
+    );
+}
+
+/// Modules compiled by clang instead of gcc (`make CC=clang`) load and compute the same: every
+/// relocation clang emits for the SDK's flags is handled.
+#[test]
+fn clang_built_modules_load_and_compute_the_same() {
+    need_env!();
+    if Command::new("clang").arg("--version").output().is_err() {
+        if std::env::var_os("CI").is_some() {
+            panic!("clang is not installed (.ci/run installs it)");
+        }
+        eprintln!("SKIPPED: clang is not installed");
+        return;
+    }
+    let b = built_ok("loader-clang");
+    assert!(
+        !b.make.stderr.contains("warning"),
+        "clang warned:\n{}",
+        b.make.stderr
+    );
+    let k = Kernel::new("clang").at(&b.dir);
+    k.boot();
+    let r = k.run(&["insmod", "relocs.ko"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert_in_order(
+        &k.dmesg(),
+        &[
+            "relocs: switch: 11 30 3 40 95 5 -10 0 side=36",
+            "relocs: data table: 11 20 100",
+            "relocs: rodata table: 100 20 11",
+            "relocs: strings: alpha beta gamma",
+            "relocs: init helper: 71",
+            "relocs: stack protector: checksum=324",
+        ],
+    );
+    assert_eq!(k.run(&["rmmod", "relocs"]).code, Some(0));
+    let h = built_ok("hello-clang");
+    let out = k.load(&h.ko("hello"));
+    assert!(out.contains("] Good morrow\n"), "{out}");
 }

@@ -165,17 +165,27 @@ fn unloading_a_module_with_a_running_kthread_keeps_its_code() {
     // The report goes to the console of rmmod (KERN_ERR), which succeeds.
     let r = k.run(&["rmmod", "kt_orphan"]);
     assert_eq!(r.code, Some(0), "{r:?}");
+    let out = untime(&r.stderr);
     assert!(
-        untime(&r.stderr)
-            .contains("[    t] lkm: kt_orphan: kthread kt_orphan still running at unload\n"),
+        out.contains("[    t] lkm: kt_orphan: kthread \"kt_orphan\" (pid ")
+            && out.contains(", lingers) still running at unload\n"),
         "{r:?}"
     );
     let log = k.dmesg();
+    let running = log
+        .iter()
+        .find(|l| l.starts_with("lkm: kt_orphan: kthread \"kt_orphan\" (pid "))
+        .expect("the running kthread is reported")
+        .clone();
+    assert!(
+        running.ends_with(", lingers) still running at unload"),
+        "{running}"
+    );
     assert_in_order(
         &log,
         &[
             "kt_orphan: exit without kthread_stop",
-            "lkm: kt_orphan: kthread kt_orphan still running at unload",
+            &running,
             "lkm: kt_orphan: module memory kept until its threads leave its code",
         ],
     );
@@ -189,6 +199,10 @@ fn unloading_a_module_with_a_running_kthread_keeps_its_code() {
         &log,
         &[
             "kt_orphan: thread done",
+            &running.replace(
+                ", lingers) still running at unload",
+                ") exited (0) after its module was unloaded",
+            ),
             "lkm: kt_orphan: last thread left the module's code; its memory is freed",
         ],
     );
@@ -297,13 +311,14 @@ fn pending_work_of_an_unloaded_module_is_dropped() {
     let r = k.run(&["rmmod", "kt_wqleft"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     assert!(
-        r.stderr.contains("still pending at unload; dropped"),
+        r.stderr.contains("still pending at unload: cancelled"),
         "{r:?}"
     );
     let log = k.dmesg();
     assert!(
-        log.iter().any(|l| l.starts_with("lkm: kt_wqleft: work 0x")
-            && l.ends_with("still pending at unload; dropped")),
+        log.iter()
+            .any(|l| l
+                == "lkm: kt_wqleft: delayed work item left still pending at unload: cancelled"),
         "{}",
         log.join("\n")
     );

@@ -252,7 +252,14 @@ fn a_timer_pending_at_unload_is_deleted() {
     let b = built_ok("time_basic");
     let k = Kernel::new("time_pending");
     k.load(&b.ko("time_pending"));
-    k.ok(&["rmmod", "time_pending"]);
+    // The report names the callback; rmmod shows it (KERN_ERR) and succeeds.
+    let r = k.run(&["rmmod", "time_pending"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("] lkm: time_pending: timer late_fn still pending at unload: deleted\n"),
+        "{r:?}"
+    );
     // It was due at +500 ms.
     std::thread::sleep(Duration::from_millis(800));
     let log = k.dmesg();
@@ -262,9 +269,9 @@ fn a_timer_pending_at_unload_is_deleted() {
         "{log:?}"
     );
     assert_eq!(k.tainted() & (1 << 7), 0, "no oops: {log:?}");
-    // The same module loads again (at the same address) and unloads cleanly.
+    // The same module loads again (at the same address) and unloads (with the same report).
     k.load(&b.ko("time_pending"));
-    k.ok(&["rmmod", "time_pending"]);
+    assert_eq!(k.run(&["rmmod", "time_pending"]).code, Some(0));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 //! text formats, and util-linux `dmesg` as pure functions over records.
 //!
 //! * [`vsprintf`] — `lib/vsprintf.c` semantics over raw 64-bit argument slots;
+//! * [`vsscanf`] — `lib/vsprintf.c`'s `vsscanf`, handing each assignment to the caller;
 //! * [`log`] — `kernel/printk/printk.c`: [`log::LogBuffer`] (levels, `KERN_CONT`, capacity,
 //!   clear point, blocking readers), `/proc/sys/kernel/printk`, `/dev/kmsg` text both ways;
 //! * [`dmesg`] — util-linux 2.38 `dmesg`: rendering, option parsing, a [`dmesg::KmsgSource`] for
@@ -16,6 +17,7 @@ pub mod log;
 mod sys;
 mod time;
 pub mod vsprintf;
+pub mod vsscanf;
 
 pub use log::{LogBuffer, PrintkLevels, Record, StoreResult};
 pub use vsprintf::{format, vsnprintf, FormatEnv, NoEnv, SymbolInfo};

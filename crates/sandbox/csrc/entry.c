@@ -24,11 +24,13 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 /* ---- Rust side ---- */
 extern int lkm_vprintk(const char *fmt, void *ap);
 extern int lkm_vsnprintf(char *buf, size_t size, const char *fmt, void *ap, int mode);
-extern void lkm_warn(const char *file, int line, const char *fmt, void *ap);
+extern void lkm_warn(const char *file, int line, const char *fmt, void *ap, void *caller,
+		     void *frame);
 extern void lkm_panic(const char *fmt, void *ap);
 
 unsigned long lkm_va_arg_ulong(void *ap)
@@ -123,7 +125,9 @@ void __lkm_warn(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	lkm_warn(file, line, fmt, &ap);
+	/* The caller's return address names the warning's function (the RIP of the report); the
+	 * stack above this frame gives its call trace. */
+	lkm_warn(file, line, fmt, &ap, __builtin_return_address(0), __builtin_frame_address(0));
 	va_end(ap);
 }
 
@@ -141,7 +145,33 @@ struct lkm_fault {
 	int kind; /* 0 signal, 1 BUG(), 2 stack protector, 3 panic */
 	int line;
 	const char *file;
+	/* The stack words from rsp up, copied before the jump back to the guard: the report's call
+	 * trace is scanned from this copy (the frames themselves are reused once the guard returns). */
+	uint64_t stack_len;
+	uint64_t stack[256];
 };
+
+#include <sys/uio.h>
+
+/* Copies up to 256 stack words from `sp` into the fault, page by page through process_vm_readv
+ * (async-signal-safe, and a bad or overflowed stack yields a short copy instead of a fault). */
+static void snapshot_stack(struct lkm_fault *f, uint64_t sp)
+{
+	uint64_t at = sp, end = sp + sizeof(f->stack);
+	f->stack_len = 0;
+	if (!sp || (sp & 7))
+		return;
+	while (at < end) {
+		uint64_t page_end = (at | 4095) + 1;
+		size_t n = (size_t)((page_end < end ? page_end : end) - at);
+		struct iovec local = { (char *)f->stack + (at - sp), n };
+		struct iovec remote = { (void *)at, n };
+		if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)n)
+			break;
+		at += n;
+	}
+	f->stack_len = (at - sp) / 8;
+}
 
 struct guard_frame {
 	sigjmp_buf env;
@@ -188,6 +218,34 @@ static void __attribute__((noreturn)) oops_out(int kind, const char *file, int l
 	g->fault->file = file;
 	g->fault->line = line;
 	g->fault->rip = rip;
+	snapshot_stack(g->fault, (uint64_t)__builtin_frame_address(0));
+	siglongjmp(g->env, 1);
+}
+
+/* Mirrored by `BadAccess` in src/services/lib.rs (and csrc/lib.c). */
+struct lkm_bad_access {
+	uint64_t addr;
+	uint64_t rip;
+	int err; /* the page-fault error code: 2 a write, | 1 the page is present */
+	int faulted;
+};
+
+/* Ends the innermost guarded call as the page fault a kernel function would have taken on a bad
+ * module pointer (a host export found it unreadable or unwritable through a checked copy). `frame`
+ * is the C entry point's frame: the call trace is scanned from there. */
+void __attribute__((noreturn)) lkm_oops_bad_access(const struct lkm_bad_access *bad, void *frame)
+{
+	struct guard_frame *g = current_guard;
+	if (!g)
+		abort();
+	memset(g->fault, 0, sizeof(*g->fault));
+	g->fault->signo = SIGSEGV;
+	g->fault->code = SEGV_MAPERR;
+	g->fault->addr = bad->addr;
+	g->fault->rip = bad->rip;
+	g->fault->rsp = (uint64_t)frame;
+	g->fault->err = (uint64_t)bad->err;
+	snapshot_stack(g->fault, g->fault->rsp);
 	siglongjmp(g->env, 1);
 }
 
@@ -227,6 +285,7 @@ static void fault_handler(int signo, siginfo_t *info, void *uctx)
 	g->fault->rsp = (uint64_t)uc->uc_mcontext.gregs[REG_RSP];
 	g->fault->rbp = (uint64_t)uc->uc_mcontext.gregs[REG_RBP];
 	g->fault->err = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
+	snapshot_stack(g->fault, g->fault->rsp);
 	siglongjmp(g->env, 1);
 }
 

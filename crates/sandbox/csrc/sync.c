@@ -121,6 +121,11 @@ int lkm_irqs_disabled(void)
 {
 	return irqs_off;
 }
+/* The guard restores the state a guarded call began with after an oops (src/guard.rs). */
+void lkm_irqs_set_disabled(int off)
+{
+	irqs_off = off;
+}
 unsigned long __lkm_irq_save(void)
 {
 	unsigned long flags = irqs_off ? 0 : X86_EFLAGS_IF;

@@ -17,6 +17,18 @@ pub struct Fault {
     pub kind: i32,
     pub line: i32,
     pub file: *const libc::c_char,
+    /// How many words of `stack` were copied.
+    pub stack_len: u64,
+    /// The stack words from `rsp` up, copied before the jump back to the guard (the frames are
+    /// reused once the guard returns): the oops report's call trace is scanned from this copy.
+    pub stack: [u64; 256],
+}
+
+impl Fault {
+    /// The copied stack words.
+    pub fn stack_words(&self) -> &[u64] {
+        &self.stack[..(self.stack_len as usize).min(self.stack.len())]
+    }
 }
 
 impl Default for Fault {
@@ -32,6 +44,8 @@ impl Default for Fault {
             kind: 0,
             line: 0,
             file: std::ptr::null(),
+            stack_len: 0,
+            stack: [0; 256],
         }
     }
 }
@@ -72,6 +86,73 @@ extern "C" {
     fn lkm_guarded_call(fn_: usize, args: *const u64, ret: *mut u64, fault: *mut Fault) -> i32;
     fn lkm_install_fault_handlers() -> i32;
     fn lkm_thread_init() -> i32;
+    fn lkm_irqs_disabled() -> i32;
+    fn lkm_irqs_set_disabled(off: i32);
+}
+
+/// The execution context a guarded call began in: preemption count, interrupt flag, RCU nesting.
+///
+/// An oops unwinds the module's frames without running their unlocks: a module that faults while
+/// holding a spinlock (or with interrupts off, or in an RCU read-side section) would leave the
+/// thread in atomic context, and every later request served on the same thread (a client
+/// connection carries several) would report sleeping in atomic context, or an RCU grace period
+/// would wait for it forever. Linux kills the task (`make_task_dead`, which notes `exited with
+/// irqs disabled` / `exited with preempt_count N` and resets both, and `exit_rcu`); the guard does
+/// the same for the thread: after a fault it restores the context the call began in, and the
+/// notes follow the oops report ([`take_exit_notes`]). The lock word itself stays taken in the
+/// module's memory, as on Linux.
+struct Context {
+    preempt: u32,
+    irqs_off: i32,
+    rcu: u32,
+}
+
+impl Context {
+    fn save() -> Context {
+        Context {
+            preempt: crate::sched::preempt_count(),
+            // SAFETY: reads a thread-local flag in csrc/sync.c.
+            irqs_off: unsafe { lkm_irqs_disabled() },
+            rcu: crate::services::sync::rcu_depth(),
+        }
+    }
+
+    fn restore_after_fault(&self) {
+        let t = crate::sched::current();
+        let mut notes = Vec::new();
+        // SAFETY: reads and writes a thread-local flag in csrc/sync.c.
+        if unsafe { lkm_irqs_disabled() } != self.irqs_off {
+            if self.irqs_off == 0 {
+                notes.push(format!(
+                    "note: {}[{}] exited with irqs disabled",
+                    t.comm(),
+                    t.pid()
+                ));
+            }
+            // SAFETY: as above.
+            unsafe { lkm_irqs_set_disabled(self.irqs_off) };
+        }
+        let pc = crate::sched::preempt_count();
+        if pc != self.preempt {
+            notes.push(format!(
+                "note: {}[{}] exited with preempt_count {pc}",
+                t.comm(),
+                t.pid()
+            ));
+            crate::sched::preempt_count_sub(pc.wrapping_sub(self.preempt));
+        }
+        crate::services::sync::rcu_unwind_to(self.rcu);
+        EXIT_NOTES.with(|n| n.borrow_mut().extend(notes));
+    }
+}
+
+thread_local! {
+    static EXIT_NOTES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The notes about the context a fault left behind (printed after the oops report).
+pub fn take_exit_notes() -> Vec<String> {
+    EXIT_NOTES.with(|n| std::mem::take(&mut *n.borrow_mut()))
 }
 
 /// Installs the fault handlers (once per process) and this thread's alternate signal stack.
@@ -97,16 +178,22 @@ pub fn thread_init() {
 /// # Safety
 /// `addr` must be the entry of a function in a loaded, live module taking at most six integer or
 /// pointer arguments (extra ones are ignored by the callee under the SysV ABI).
+// The fault carries a copy of the stack (2 KiB) for the report; it is made once per fault.
+#[allow(clippy::result_large_err)]
 pub unsafe fn call(addr: u64, args: &[u64]) -> Result<u64, Fault> {
     thread_init();
     let mut a = [0u64; 6];
     a[..args.len()].copy_from_slice(args);
     let mut ret = 0u64;
     let mut fault = Fault::default();
+    let context = Context::save();
+    // The soft-lockup watchdog watches tasks inside module code; entering and leaving touch it.
+    let _in_module = crate::sched::enter_module();
     // SAFETY: the caller guarantees `addr` is module code with a compatible signature; the C guard
     // catches faults inside it.
     let faulted = unsafe { lkm_guarded_call(addr as usize, a.as_ptr(), &mut ret, &mut fault) };
     if faulted != 0 {
+        context.restore_after_fault();
         Err(fault)
     } else {
         Ok(ret)

@@ -290,6 +290,7 @@ pub fn boot() -> Result<&'static Sandbox, String> {
     let _ = SANDBOX.set(sandbox);
     let k = kernel();
     services::time::start();
+    services::watchdog::start();
     k.printk(
         5,
         &format!(

@@ -27,6 +27,7 @@ pub mod sched;
 pub mod server;
 pub mod services;
 mod services_impl;
+pub mod unloaded;
 pub mod views;
 
 pub use client::{state_dir, SandboxKernel};

@@ -819,6 +819,8 @@ fn do_init_module(k: &Sandbox, m: &Arc<Module>) -> Result<Duration, i32> {
     m.set_state(ModuleState::Live);
     // Free init memory: its symbols leave kallsyms, its pages go back to the arena.
     if let Some((base, len)) = m.init_mem.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        // Allocations made by init code keep its name for leak and misuse reports.
+        crate::services::memory::init_memory_freeing(base, len);
         m.symbols
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -835,6 +837,8 @@ fn do_init_module(k: &Sandbox, m: &Arc<Module>) -> Result<Duration, i32> {
 
 /// Removes a module from the list and releases everything it holds.
 fn free_module(k: &Sandbox, m: &Arc<Module>) {
+    // Its symbols stay known for late reports (an RCU callback skipped, a double free noticed).
+    crate::unloaded::remember(m);
     crate::services::time::module_unloading(m);
     // Its outstanding allocations: reported and reclaimed while its symbols still name callers.
     crate::services::memory::module_unloaded(m);

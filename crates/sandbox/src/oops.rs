@@ -39,15 +39,24 @@ fn header_line() -> String {
 /// Scans the stack from `rsp` for return addresses into module or kernel text, as the kernel's
 /// unwinder prints unreliable entries (`? name+off/size [mod]`).
 fn call_trace(rsp: u64) -> Vec<String> {
-    let k = kernel();
-    let mut lines = Vec::new();
     if rsp == 0 {
-        return lines;
+        return Vec::new();
     }
+    let mut words = Vec::new();
     for i in 0..256u64 {
         let Some(word) = mem::read_u64(rsp + i * 8) else {
             break;
         };
+        words.push(word);
+    }
+    call_trace_words(&words)
+}
+
+/// [`call_trace`] over stack words already copied.
+fn call_trace_words(words: &[u64]) -> Vec<String> {
+    let k = kernel();
+    let mut lines = Vec::new();
+    for &word in words {
         let in_module_text = k.module_at(word).is_some_and(|m| {
             m.regions
                 .lock()
@@ -70,7 +79,7 @@ fn call_trace(rsp: u64) -> Vec<String> {
 
 /// Whether `addr` is a plausible return address: the instruction before it is a call (`e8 rel32`,
 /// or `ff /2` with a register or memory operand).
-fn follows_call(addr: u64) -> bool {
+pub(crate) fn follows_call(addr: u64) -> bool {
     let mut b = [0u8; 7];
     if !mem::read(addr - 7, &mut b) {
         return false;
@@ -81,7 +90,7 @@ fn follows_call(addr: u64) -> bool {
         || b[1] == 0xff && (b[2] & 0x38) == 0x10
 }
 
-fn modules_linked_in() -> String {
+pub(crate) fn modules_linked_in() -> String {
     let mods: Vec<String> = kernel()
         .modules()
         .iter()
@@ -104,6 +113,10 @@ pub fn report(fault: &Fault, context: &str) {
             let code = fault.err & 0xffff & !4;
             let write = fault.err & 2 != 0;
             let fetch = fault.err & 16 != 0;
+            // A vmalloc area's guard page or a freed area: KASAN's explanation first.
+            for l in crate::services::memory::describe_fault(fault.addr, fault.rip, write) {
+                lines.push((3, l));
+            }
             if fault.addr < 4096 {
                 lines.push((
                     1,
@@ -183,7 +196,7 @@ pub fn report(fault: &Fault, context: &str) {
     }
     lines.push((4, "Call Trace:".to_string()));
     lines.push((4, " <TASK>".to_string()));
-    for l in call_trace(fault.rsp) {
+    for l in call_trace_words(fault.stack_words()) {
         lines.push((4, l));
     }
     lines.push((4, format!(" lkm_{}+0x0/0x0", context.replace(' ', "_"))));
@@ -199,18 +212,54 @@ pub fn report(fault: &Fault, context: &str) {
     for (level, l) in lines {
         k.printk(level, &l);
     }
+    // What `make_task_dead` notes when the task died in atomic context (the guard has already
+    // restored the context the call began in).
+    for note in crate::guard::take_exit_notes() {
+        k.printk(6, &note);
+    }
 }
 
-/// The report `WARN()` prints.
-pub fn warn_report(file: &str, line: i32) {
+/// The report `WARN()` prints, as x86's `__warn_printk` and `__warn` do: the cut-here line, the
+/// message (if any), `WARNING: … at file:line function+off/size [module]`, the modules, the CPU
+/// line, and the registers and call trace of the warning site. `rip` is the warning's return
+/// address in module code (the kernel's own code has no symbols here: `None`), `sp` a stack
+/// address above it to scan the trace from (else this stack's, as `dump_stack()` prints it).
+/// The caller taints `W` afterwards, as `__warn` does.
+pub fn warn_report(
+    file: &str,
+    line: i32,
+    message: Option<&[u8]>,
+    rip: Option<u64>,
+    sp: Option<u64>,
+) {
     let k = kernel();
     k.printk(4, "------------[ cut here ]------------");
-    k.printk(
-        4,
-        &format!("WARNING: CPU: 0 PID: {} at {file}:{line}", pid()),
-    );
+    if let Some(m) = message {
+        crate::printk::emit(m);
+    }
+    let mut warning = format!("WARNING: CPU: 0 PID: {} at {file}:{line}", pid());
+    if let Some(rip) = rip {
+        warning.push(' ');
+        warning.push_str(&symbolize(rip));
+    }
+    k.printk(4, &warning);
     k.printk(4, &modules_linked_in());
     k.printk(4, &header_line());
+    k.printk(4, "Hardware name: lkm sandbox");
+    let here = 0u64;
+    if let Some(rip) = rip {
+        k.printk(4, &format!("RIP: 0010:{}", symbolize(rip)));
+        if let Some(sp) = sp {
+            k.printk(4, &format!("RSP: 0018:{sp:016x}"));
+        }
+    }
+    let sp = sp.unwrap_or(&here as *const u64 as u64);
+    k.printk(4, "Call Trace:");
+    k.printk(4, " <TASK>");
+    for l in call_trace(sp) {
+        k.printk(4, &l);
+    }
+    k.printk(4, " </TASK>");
     k.printk(4, "---[ end trace 0000000000000000 ]---");
 }
 

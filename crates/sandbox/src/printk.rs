@@ -137,23 +137,26 @@ pub extern "C" fn lkm_vsnprintf(
     }
 }
 
-/// `WARN()`: the kernel's warning report, taint W.
+/// `WARN()`: the kernel's warning report for the module code that returns to `caller`, with the
+/// call trace scanned from `frame` (the C entry's frame); taint W.
 #[no_mangle]
 pub extern "C" fn lkm_warn(
     file: *const c_char,
     line: i32,
     fmt: *const c_char,
     ap: *mut libc::c_void,
+    caller: *const libc::c_void,
+    frame: *const libc::c_void,
 ) {
     let k = kernel();
-    if !fmt.is_null() {
-        let (text, _) = format_va(fmt, ap, lkm_printk::log::LOG_LINE_MAX);
-        emit(&text);
-    }
+    let message = (!fmt.is_null()).then(|| format_va(fmt, ap, lkm_printk::log::LOG_LINE_MAX).0);
     let file = mem::read_cstr(file as u64, 4096)
         .map(|f| String::from_utf8_lossy(&f).into_owned())
         .unwrap_or_default();
-    crate::oops::warn_report(&file, line);
+    // The kernel's own C code (refcount_warn_saturate) warns through here too: no RIP for it.
+    let caller = caller as u64;
+    let rip = k.module_at(caller).is_some().then_some(caller);
+    crate::oops::warn_report(&file, line, message.as_deref(), rip, Some(frame as u64));
     k.add_taint(crate::kernel::taint::WARN);
 }
 

@@ -14,7 +14,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -93,6 +93,45 @@ pub struct Task {
     /// A signal is pending (`signal_pending()`): a client that went away, or `kthread_stop` of an
     /// interruptible sleeper... set by the owner of the task.
     pub sigpending: AtomicBool,
+    /// The host thread's id (the lockup detector samples a spinning thread's RIP with a signal).
+    pub tid: i32,
+    /// The lockup detectors' view of the task ([`Task::watch`]).
+    watch: WatchState,
+}
+
+/// What the lockup detectors (`services/watchdog.rs`) read of a task. Times are [`now_ms`] + 1
+/// (0 = never / not sleeping).
+#[derive(Default)]
+struct WatchState {
+    /// Last `touch_softlockup_watchdog()`: a schedule, a sleep, a `cond_resched()`, a return from
+    /// module code.
+    touched: AtomicU64,
+    /// Guarded calls into module code active on this task.
+    in_module: AtomicU32,
+    /// When the current sleep or blocking wait began.
+    sleep_since: AtomicU64,
+    /// The task's state during that sleep.
+    sleep_state: AtomicU32,
+    /// A stack address of the sleeping frame (the hung-task report scans the stack from there).
+    sleep_sp: AtomicU64,
+}
+
+/// A snapshot of a task's watchdog fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Watch {
+    /// Last touch, [`now_ms`] + 1 (0: never).
+    pub touched: u64,
+    pub in_module: u32,
+    /// Start of the current sleep, [`now_ms`] + 1 (0: not sleeping).
+    pub sleep_since: u64,
+    pub sleep_state: u32,
+    pub sleep_sp: u64,
+}
+
+/// Milliseconds on the host's monotonic clock since the first call (the watchdogs' clock).
+pub fn now_ms() -> u64 {
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    BASE.get_or_init(Instant::now).elapsed().as_millis() as u64
 }
 
 impl Task {
@@ -117,7 +156,11 @@ impl Task {
             woken: Mutex::new(false),
             wake: Condvar::new(),
             sigpending: AtomicBool::new(false),
+            // SAFETY: gettid has no preconditions; Task::new runs on the task's own thread.
+            tid: unsafe { libc::syscall(libc::SYS_gettid) } as i32,
+            watch: WatchState::default(),
         });
+        t.touch();
         registry()
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -162,9 +205,52 @@ impl Task {
         was != TASK_RUNNING
     }
 
+    /// `touch_softlockup_watchdog()` for this task.
+    pub fn touch(&self) {
+        self.watch.touched.store(now_ms() + 1, Ordering::Relaxed);
+    }
+
+    /// The watchdog fields.
+    pub fn watch(&self) -> Watch {
+        let w = &self.watch;
+        Watch {
+            touched: w.touched.load(Ordering::Relaxed),
+            in_module: w.in_module.load(Ordering::Acquire),
+            sleep_since: w.sleep_since.load(Ordering::Acquire),
+            sleep_state: w.sleep_state.load(Ordering::Relaxed),
+            sleep_sp: w.sleep_sp.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Marks the task as sleeping in `state` until the returned guard drops (a host-side wait the
+    /// kernel would do in that state: `kthread_stop`, `flush_work`, …). Call on the task's thread.
+    pub fn blocked(self: &Arc<Self>, state: u32) -> Blocked {
+        let marker = 0u8;
+        let w = &self.watch;
+        let prev = (
+            w.sleep_since.load(Ordering::Relaxed),
+            w.sleep_state.load(Ordering::Relaxed),
+            w.sleep_sp.load(Ordering::Relaxed),
+        );
+        self.touch();
+        if prev.0 == 0 {
+            w.sleep_state.store(state, Ordering::Relaxed);
+            w.sleep_sp.store(
+                std::hint::black_box(&marker) as *const u8 as u64,
+                Ordering::Relaxed,
+            );
+            w.sleep_since.store(now_ms() + 1, Ordering::Release);
+        }
+        Blocked {
+            task: self.clone(),
+            prev,
+        }
+    }
+
     /// Sleeps until woken, or until `timeout` passes, if the task's state says to sleep. Returns the
     /// time left (zero when the timeout expired).
-    pub fn sleep(&self, timeout: Option<Duration>) -> Duration {
+    pub fn sleep(self: &Arc<Self>, timeout: Option<Duration>) -> Duration {
+        let _blocked = self.blocked(self.state());
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut w = self.woken.lock().unwrap_or_else(|e| e.into_inner());
         loop {
@@ -196,6 +282,66 @@ impl Task {
             .map(|d| d.saturating_duration_since(Instant::now()))
             .unwrap_or(Duration::MAX)
     }
+}
+
+/// A task marked as sleeping ([`Task::blocked`]); dropping it marks the end of the sleep (a
+/// watchdog touch).
+pub struct Blocked {
+    task: Arc<Task>,
+    prev: (u64, u32, u64),
+}
+
+impl Drop for Blocked {
+    fn drop(&mut self) {
+        let w = &self.task.watch;
+        if self.prev.0 == 0 {
+            w.sleep_since.store(0, Ordering::Release);
+        }
+        self.task.touch();
+    }
+}
+
+/// Marks the current task as sleeping in `state` while the guard lives (see [`Task::blocked`]).
+pub fn blocked(state: u32) -> Blocked {
+    current().blocked(state)
+}
+
+/// A guarded call into module code is running on the current task (see [`enter_module`]).
+pub struct InModule(Arc<Task>);
+
+impl Drop for InModule {
+    fn drop(&mut self) {
+        self.0.watch.in_module.fetch_sub(1, Ordering::AcqRel);
+        self.0.touch();
+    }
+}
+
+/// Counts a guarded call into module code on the current task until the guard drops; entering and
+/// leaving touch the soft-lockup watchdog (a return to the kernel is a scheduling point).
+pub fn enter_module() -> InModule {
+    let t = current();
+    t.touch();
+    t.watch.in_module.fetch_add(1, Ordering::AcqRel);
+    InModule(t)
+}
+
+/// `touch_softlockup_watchdog()`: the current task is making progress.
+pub fn touch_softlockup_watchdog() {
+    CURRENT.with(|c| {
+        if let Some(t) = c.borrow().as_ref() {
+            t.touch();
+        }
+    });
+}
+
+/// Every live task (for the lockup detectors).
+pub fn tasks() -> Vec<Arc<Task>> {
+    registry()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .values()
+        .filter_map(|w| w.upgrade())
+        .collect()
 }
 
 impl Drop for Task {
@@ -310,6 +456,7 @@ pub fn in_atomic() -> bool {
 pub fn schedule() {
     let t = current();
     if t.state() == TASK_RUNNING {
+        t.touch();
         std::thread::yield_now();
         return;
     }
@@ -320,6 +467,7 @@ pub fn schedule() {
 pub fn schedule_timeout(timeout: Duration) -> Duration {
     let t = current();
     if t.state() == TASK_RUNNING {
+        t.touch();
         std::thread::yield_now();
         return timeout;
     }

@@ -14,10 +14,12 @@ use crate::arena::{Arena, Prot, DATA_AREA, TRAMPOLINE_AREA};
 use crate::params;
 
 pub mod kthread;
+pub mod lib;
 pub mod memory;
 pub mod sync;
 pub mod task;
 pub mod time;
+pub mod watchdog;
 
 /// A placed kernel export.
 #[derive(Debug, Clone)]
@@ -183,6 +185,8 @@ fn exports() -> Vec<Export> {
         time::exports(),
         kthread::exports(),
         sync::exports(),
+        watchdog::exports(),
+        lib::exports(),
     ] {
         v.extend(area.into_iter().map(Export::from));
     }

@@ -102,6 +102,12 @@ pub fn read_file(path: &str) -> Result<Vec<u8>, i32> {
             if let Some(rest) = path.strip_prefix("/sys/module/") {
                 return sys_module_read(rest);
             }
+            if let Some(v) = path
+                .strip_prefix("/proc/sys/kernel/")
+                .and_then(crate::services::watchdog::sysctl_read)
+            {
+                return Ok(v.into_bytes());
+            }
             return Err(if is_dir(path) { EISDIR } else { ENOENT });
         }
     };
@@ -179,6 +185,12 @@ pub fn write_file(path: &str, data: &[u8]) -> Result<(), i32> {
             let text = String::from_utf8_lossy(data);
             return k.log.write_printk_sysctl(&text).map_err(|_| EINVAL);
         }
+        _ if path.starts_with("/proc/sys/kernel/") => {
+            let name = &path["/proc/sys/kernel/".len()..];
+            if let Some(r) = crate::services::watchdog::sysctl_write(name, data) {
+                return r;
+            }
+        }
         "/dev/kmsg" => {
             // SAFETY: gettid has no preconditions.
             let tid = unsafe { libc::syscall(libc::SYS_gettid) } as u64;
@@ -241,7 +253,11 @@ pub fn read_dir(path: &str) -> Result<Vec<String>, i32> {
             "version".into(),
         ],
         "/proc/sys" => vec!["kernel".into()],
-        "/proc/sys/kernel" => vec!["osrelease".into(), "printk".into(), "tainted".into()],
+        "/proc/sys/kernel" => ["osrelease", "printk", "tainted"]
+            .into_iter()
+            .chain(crate::services::watchdog::sysctl_names())
+            .map(String::from)
+            .collect(),
         "/sys" => vec!["module".into()],
         "/dev" => vec!["kmsg".into()],
         "/sys/module" => k

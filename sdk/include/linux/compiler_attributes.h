@@ -14,9 +14,17 @@
 #define __cold				__attribute__((__cold__))
 #define __hot				__attribute__((__hot__))
 #define __attribute_const__		__attribute__((__const__))
+#if __has_attribute(__copy__)
 #define __copy(symbol)			__attribute__((__copy__(symbol)))
+#else
+#define __copy(symbol)			/* clang: attributes are not copied */
+#endif
 #define __designated_init		__attribute__((__designated_init__))
+#if __has_attribute(__externally_visible__)
 #define __visible			__attribute__((__externally_visible__))
+#else
+#define __visible			/* clang: symbols stay visible without it */
+#endif
 #define __flatten			__attribute__((flatten))
 #define __gnu_inline			__attribute__((__gnu_inline__))
 #define __malloc			__attribute__((__malloc__))

@@ -36,9 +36,11 @@
 
 #define REPEAT_BYTE(x)	((~0ul / 0xff) * (x))
 
-/* The sandbox never sleeps on behalf of a module call; these only document intent. */
-#define might_sleep()		do { } while (0)
-#define might_sleep_if(cond)	do { } while (0)
+/* A call that may sleep: in atomic context the kernel reports "BUG: sleeping function called from
+ * invalid context at file:line" (CONFIG_DEBUG_ATOMIC_SLEEP). */
+extern void __might_sleep(const char *file, int line);
+#define might_sleep()		do { __might_sleep(__FILE__, __LINE__); } while (0)
+#define might_sleep_if(cond)	do { if (cond) might_sleep(); } while (0)
 #define might_fault()		do { } while (0)
 #define cond_resched()		({ 0; })
 #define sched_annotate_sleep()	do { } while (0)

@@ -14,4 +14,8 @@ __printf(3, 0) int vsnprintf(char *buf, size_t size, const char *fmt, va_list ar
 __printf(3, 4) int scnprintf(char *buf, size_t size, const char *fmt, ...);
 __printf(3, 0) int vscnprintf(char *buf, size_t size, const char *fmt, va_list args);
 
+/* The kernel's sscanf (lib/vsprintf.c): returns the number of fields assigned. */
+__scanf(2, 3) int sscanf(const char *buf, const char *fmt, ...);
+__scanf(2, 0) int vsscanf(const char *buf, const char *fmt, va_list args);
+
 #endif

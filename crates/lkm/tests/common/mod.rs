@@ -192,6 +192,7 @@ pub fn build_recipe(key: &str) -> (PathBuf, Vec<String>) {
         "multi" => (ex.join("multi"), vec![]),
         "export" => (ex.join("export"), vec![]),
         "params" => (ex.join("params"), vec![]),
+        "faults" => (ex.join("faults"), vec![]),
         "extsym" => {
             let export = built_ok("export");
             (
@@ -203,6 +204,9 @@ pub fn build_recipe(key: &str) -> (PathBuf, Vec<String>) {
             )
         }
         "undef-warn" => (tm.join("undef"), vec!["KBUILD_MODPOST_WARN=1".into()]),
+        // The same sources compiled by clang (make CC=clang, as with Kbuild).
+        "loader-clang" => (tm.join("loader"), vec!["CC=clang".into()]),
+        "hello-clang" => (ex.join("hello"), vec!["CC=clang".into()]),
         other => (tm.join(other), vec![]),
     }
 }

@@ -19,8 +19,9 @@
 //! Unloading: the sandbox never runs code of an unloaded module. At unload
 //! ([`release_core`], called by the loader instead of freeing the module's core memory), threads
 //! of the module that never started are stopped before they run; threads still running its code,
-//! and work items running its functions, are reported (`lkm: <module>: kthread <name> still
-//! running at unload`) — they cannot be killed safely — and the module's memory stays mapped,
+//! and work items running its functions, are reported (`lkm: <module>: kthread "<name>" (pid <pid>,
+//! <function>) still running at unload`, and `… exited (<code>) after its module was unloaded`
+//! when it ends) — they cannot be killed safely — and the module's memory stays mapped,
 //! out of the arena's free list, until the last of them ends. Pending work of the module is
 //! dropped with a report.
 
@@ -53,6 +54,8 @@ pub struct Kthread {
     /// The module whose text holds `func`: its core memory range and name.
     pub owner: Option<(u64, u64, String)>,
     should_stop: AtomicBool,
+    /// Its module was unloaded while it ran: its end is reported.
+    orphaned: AtomicBool,
     st: Mutex<KtState>,
     cv: Condvar,
 }
@@ -150,6 +153,7 @@ pub fn create(func: u64, data: u64, name: String) -> Option<Arc<Kthread>> {
                 name,
                 owner,
                 should_stop: AtomicBool::new(false),
+                orphaned: AtomicBool::new(false),
                 st: Mutex::new(KtState::default()),
                 cv: Condvar::new(),
             });
@@ -206,11 +210,23 @@ fn thread_main(kt: &Arc<Kthread>) {
         st.running = false;
         kt.cv.notify_all();
     }
+    if kt.orphaned.load(Ordering::Acquire) {
+        let module = kt.owner.as_ref().map(|o| o.2.as_str()).unwrap_or("?");
+        kernel().printk(
+            4,
+            &format!(
+                "lkm: {module}: kthread \"{}\" (pid {}) exited ({code}) after its module was unloaded",
+                kt.name,
+                kt.task.pid()
+            ),
+        );
+    }
     SELF.with(|s| *s.borrow_mut() = None);
     reap_deferred();
 }
 
 fn parkme(kt: &Kthread) {
+    let _parked = kt.task.blocked(TASK_PARKED);
     let mut st = kt.lock();
     while st.should_park {
         st.parked = true;
@@ -236,6 +252,9 @@ pub extern "C" fn kthread_stop(task: u64) -> i32 {
         warn(&format!("kthread_stop: {} stops itself", kt.name));
         return -libc::EDEADLK;
     }
+    // Linux waits in wait_for_completion(&kthread->exited).
+    super::sync::might_sleep("kernel/sched/completion.c", 117);
+    let _blocked = sched::blocked(sched::TASK_UNINTERRUPTIBLE);
     kt.should_stop.store(true, Ordering::Release);
     let code = {
         let mut st = kt.lock();
@@ -295,6 +314,9 @@ pub extern "C" fn kthread_park(task: u64) -> i32 {
         return 0;
     }
     kt.task.wake();
+    // Linux waits in wait_for_completion(&kthread->parked).
+    super::sync::might_sleep("kernel/sched/completion.c", 117);
+    let _blocked = sched::blocked(sched::TASK_UNINTERRUPTIBLE);
     let mut st = kt.lock();
     while !st.parked && st.exited.is_none() && st.should_park {
         st = kt.cv.wait(st).unwrap_or_else(|e| e.into_inner());
@@ -414,17 +436,25 @@ pub fn release_core(k: &Sandbox, m: &Module) {
         if st.exited.is_some() {
             continue;
         }
+        let what = format!(
+            "kthread \"{}\" (pid {}, {})",
+            t.name,
+            t.task.pid(),
+            crate::unloaded::function_name(m, t.func)
+        );
         if st.running {
             busy = true;
+            t.orphaned.store(true, Ordering::Release);
             k.printk(
                 3,
-                &format!(
-                    "lkm: {}: kthread {} still running at unload",
-                    m.name, t.name
-                ),
+                &format!("lkm: {}: {what} still running at unload", m.name),
             );
         } else {
             // Never started: it ends without running the module's function.
+            k.printk(
+                4,
+                &format!("lkm: {}: {what} never woken at unload: stopped", m.name),
+            );
             t.should_stop.store(true, Ordering::Release);
             st.should_park = false;
             t.cv.notify_all();
@@ -432,7 +462,7 @@ pub fn release_core(k: &Sandbox, m: &Module) {
             t.task.wake();
         }
     }
-    if workqueue::module_unloading(k, &m.name, base, len) {
+    if workqueue::module_unloading(k, m) {
         busy = true;
     }
     if busy {

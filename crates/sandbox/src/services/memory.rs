@@ -18,6 +18,16 @@
 //! (`0x6b`, `POISON_FREE`) and held in a quarantine for a while before the host reuses it, so a
 //! double free is recognised as one and a use after free does not scribble on the host's live data
 //! at once; freed `vmalloc` areas become `PROT_NONE` while quarantined, so touching them oopses.
+//!
+//! Issue 6 ("What Linux cannot tell you") adds SLUB's debugging checks and kmemleak's report:
+//! every `kmalloc` and slab-cache object has a red zone (the bytes between the requested size and
+//! the size class, unless `ksize()` was asked, and [`REDZONE`] bytes after the class), filled with
+//! `0xcc` and checked when the object is freed; the poison of a quarantined object is checked when
+//! it leaves the quarantine and when the module that allocated it is unloaded. Both report in
+//! SLUB's words (`BUG kmalloc-32 (Not tainted): kmalloc Redzone overwritten`, `… Poison
+//! overwritten`) with the allocation and free sites. A fault in a freed or overrun `vmalloc` area
+//! is explained before the oops ([`describe_fault`]). What a module leaks is reported at unload in
+//! kmemleak's shape, one object per allocation site ([`module_unloaded`]).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ffi::{c_char, c_void};
@@ -70,6 +80,14 @@ const SLAB_PANIC: u32 = 1 << 8;
 const CACHE_LINE: usize = 64;
 /// `TAINT_BAD_PAGE` (`B`): what a KASAN report taints.
 const TAINT_BAD_PAGE: u32 = 5;
+/// Red-zone bytes after each `kmalloc` and slab-cache object's size class.
+pub const REDZONE: usize = 16;
+/// `SLUB_RED_ACTIVE`: the red zone's pattern.
+const SLUB_RED_ACTIVE: u8 = 0xcc;
+/// kmemleak-style leak report: at most this many allocation sites are shown.
+pub const LEAK_SITES_SHOWN: usize = 10;
+/// Freed `vmalloc` areas remembered after they leave the quarantine, to explain a late fault.
+const VM_HISTORY: usize = 64;
 
 /// Where an allocation came from, and so how it is released.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +116,15 @@ pub struct Allocation {
     /// The return address in the allocating code.
     pub caller: u64,
     pub when: Instant,
+    /// `current` when it was allocated (kmemleak's `comm` and `pid`) and `jiffies` then.
+    pub pid: i32,
+    pub comm: String,
+    pub jiffies: u64,
+    /// `ksize()` was asked: the caller may use the whole size class (no kmalloc red zone).
+    ksize_used: bool,
+    /// The caller as `function+off/size [module]`, resolved when the init memory holding it
+    /// was freed (else resolved when needed).
+    caller_sym: Option<String>,
 }
 
 /// A leaked allocation reclaimed when its module was unloaded (kept for issue 6's report).
@@ -139,6 +166,17 @@ struct Freed {
     /// Who freed it, for a double-free report.
     by: u64,
     by_task: (i32, String),
+    /// What was requested, who allocated it (address, task, jiffies), which module instance, and
+    /// when it was freed: for the double-free, poison and `vmalloc` reports.
+    size: usize,
+    alloc_caller: u64,
+    alloc_task: (i32, String),
+    alloc_jiffies: u64,
+    freed_jiffies: u64,
+    owner: usize,
+    /// The sites as `function+off/size [module]`, resolved at their module's unload.
+    alloc_sym: Option<String>,
+    by_sym: Option<String>,
 }
 
 #[derive(Default)]
@@ -150,8 +188,11 @@ struct State {
     quarantine_bytes: usize,
     caches: HashMap<u64, Cache>,
     leaks: Vec<Leak>,
+    /// Freed `vmalloc` areas that left the quarantine (newest last).
+    vm_history: VecDeque<Freed>,
+    /// Report lines made under the lock, printed by [`flush`] once it is released.
+    reports: Vec<String>,
     atomic_sleeps: Vec<AtomicSleep>,
-    last_atomic_report: Option<Instant>,
 }
 
 const QUARANTINE_ENTRIES: usize = 1024;
@@ -159,11 +200,250 @@ const QUARANTINE_BYTES: usize = 8 << 20;
 const HISTORY_MAX: usize = 1024;
 const POISON_FREE: u8 = 0x6b;
 
-fn state() -> std::sync::MutexGuard<'static, State> {
+fn state_cell() -> &'static Mutex<State> {
     static S: OnceLock<Mutex<State>> = OnceLock::new();
     S.get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
+}
+
+fn state() -> std::sync::MutexGuard<'static, State> {
+    state_cell().lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Releases the lock, then prints the reports made under it (`KERN_ERR`) and taints `B`.
+fn flush(mut s: std::sync::MutexGuard<'static, State>) {
+    if s.reports.is_empty() {
+        return;
+    }
+    let lines = std::mem::take(&mut s.reports);
+    drop(s);
+    let k = kernel();
+    for l in lines {
+        k.printk(3, &l);
+    }
+    k.once("debug_locks", || {
+        k.printk(4, "Disabling lock debugging due to kernel taint")
+    });
+    k.add_taint(TAINT_BAD_PAGE);
+}
+
+/// Whether objects of this kind get a red zone.
+fn redzoned(kind: &AllocKind) -> bool {
+    matches!(kind, AllocKind::Kmalloc | AllocKind::Cache(..))
+}
+
+/// SLUB's name of the cache an object lives in (`kmalloc-64`, `kmalloc-1k`, a cache's name).
+fn cache_name(kind: &AllocKind, usable: usize) -> String {
+    match kind {
+        AllocKind::Kmalloc if usable > KMALLOC_MAX_CACHE_SIZE => "kmalloc-large".to_string(),
+        AllocKind::Kmalloc if usable >= 1024 => format!("kmalloc-{}k", usable / 1024),
+        AllocKind::Kmalloc => format!("kmalloc-{usable}"),
+        AllocKind::Cache(_, n) => n.clone(),
+        AllocKind::Vmalloc => "vmalloc".to_string(),
+        AllocKind::Pages(o) => format!("pages (order {o})"),
+    }
+}
+
+/// A site for a report: the name resolved at its module's unload, or resolved now.
+fn site(sym: &Option<String>, addr: u64) -> String {
+    match sym {
+        Some(s) => s.clone(),
+        None if addr == 0 => "(the module's unload)".to_string(),
+        None => crate::unloaded::symbolize(addr),
+    }
+}
+
+/// `hex_dump_to_buffer(…, 16, 1, …, true)` rows: `6b 6b …  kk…`.
+fn hex_rows(bytes: &[u8]) -> Vec<String> {
+    bytes
+        .chunks(16)
+        .map(|row| {
+            let hex: Vec<String> = row.iter().map(|b| format!("{b:02x}")).collect();
+            let ascii: String = row
+                .iter()
+                .map(|&b| {
+                    if b.is_ascii_graphic() || b == b' ' {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            format!("{:<48} {ascii}", hex.join(" "))
+        })
+        .collect()
+}
+
+/// `crc32(0, data)` (the kernel's `crc32_le`, no final inversion): kmemleak's object checksum.
+fn crc32_le(data: &[u8]) -> u32 {
+    let mut crc = 0u32;
+    for &b in data {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    crc
+}
+
+/// Reads `[addr, addr+len)` of host memory the table owns.
+fn bytes_at(addr: u64, len: usize) -> Vec<u8> {
+    let mut v = vec![0u8; len];
+    if !mem::read(addr, &mut v) {
+        v.clear();
+    }
+    v
+}
+
+/// SLUB's `check_bytes_and_report`: the first byte of `[from, to)` that is not `want`, if any;
+/// then a report in SLUB's words into `s.reports`, and the pattern restored.
+#[allow(clippy::too_many_arguments)]
+fn check_bytes(
+    s: &mut State,
+    cache: &str,
+    what: &str,
+    object: u64,
+    from: u64,
+    to: u64,
+    want: u8,
+    tracks: [String; 2],
+) -> bool {
+    if to <= from {
+        return true;
+    }
+    let bytes = bytes_at(from, (to - from) as usize);
+    let Some(first) = bytes.iter().position(|&b| b != want) else {
+        return true;
+    };
+    let last = bytes.iter().rposition(|&b| b != want).unwrap_or(first);
+    let fault = from + first as u64;
+    let end = from + last as u64;
+    let k = kernel();
+    s.reports.extend([
+        "=============================================================================".to_string(),
+        format!("BUG {cache} ({}): {what} overwritten", k.tainted_string()),
+        "-----------------------------------------------------------------------------".to_string(),
+        format!(
+            "0x{fault:016x}-0x{end:016x} @offset={}. First byte 0x{:x} instead of 0x{want:x}",
+            fault - object,
+            bytes[first]
+        ),
+    ]);
+    s.reports.extend(tracks);
+    let shown = (fault - object) as usize;
+    let row_start = shown & !15;
+    for (i, row) in hex_rows(&bytes_at(object + row_start as u64, 16))
+        .into_iter()
+        .enumerate()
+    {
+        s.reports.push(format!(
+            "{}{:016x}: {row}",
+            if from == object {
+                "Object   "
+            } else {
+                "Redzone  "
+            },
+            object + (row_start + i * 16) as u64
+        ));
+    }
+    s.reports.push(format!(
+        "FIX {cache}: Restoring {what} 0x{from:016x}-0x{:016x}=0x{want:x}",
+        to - 1
+    ));
+    // SAFETY: [from, to) is inside a block the table owns (live or quarantined).
+    unsafe { std::ptr::write_bytes(from as *mut u8, want, (to - from) as usize) };
+    false
+}
+
+/// `Allocated in … age=… cpu=0 pid=…` and `Freed in …` (SLUB's `print_tracking`).
+fn tracks(
+    alloc: (&Option<String>, u64, u64, i32),
+    freed: (&Option<String>, u64, u64, i32),
+) -> [String; 2] {
+    let now = crate::services::time::jiffies();
+    [
+        format!(
+            "Allocated in {} age={} cpu=0 pid={}",
+            site(alloc.0, alloc.1),
+            now.wrapping_sub(alloc.2),
+            alloc.3
+        ),
+        format!(
+            "Freed in {} age={} cpu=0 pid={}",
+            site(freed.0, freed.1),
+            now.wrapping_sub(freed.2),
+            freed.3
+        ),
+    ]
+}
+
+/// Checks the red zone of a live object that is being freed by `by`.
+fn check_redzone(s: &mut State, a: &Allocation, by: u64) {
+    if !redzoned(&a.kind) {
+        return;
+    }
+    let cache = cache_name(&a.kind, a.usable);
+    let (pid, _) = task();
+    let now = crate::services::time::jiffies();
+    let t = || {
+        tracks(
+            (&a.caller_sym, a.caller, a.jiffies, a.pid),
+            (&None, by, now, pid),
+        )
+    };
+    if !a.ksize_used {
+        check_bytes(
+            s,
+            &cache,
+            "kmalloc Redzone",
+            a.addr,
+            a.addr + a.size as u64,
+            a.addr + a.usable as u64,
+            SLUB_RED_ACTIVE,
+            t(),
+        );
+    }
+    let end = a.addr + a.usable as u64;
+    check_bytes(
+        s,
+        &cache,
+        "Right Redzone",
+        a.addr,
+        end,
+        end + REDZONE as u64,
+        SLUB_RED_ACTIVE,
+        t(),
+    );
+}
+
+/// Checks that a quarantined object still holds its poison (nobody wrote to it after the free).
+fn check_poison(s: &mut State, f: &Freed) {
+    if f.kind == AllocKind::Vmalloc {
+        return; // inaccessible while quarantined
+    }
+    let cache = cache_name(&f.kind, f.usable);
+    let t = tracks(
+        (
+            &f.alloc_sym,
+            f.alloc_caller,
+            f.alloc_jiffies,
+            f.alloc_task.0,
+        ),
+        (&f.by_sym, f.by, f.freed_jiffies, f.by_task.0),
+    );
+    check_bytes(
+        s,
+        &cache,
+        "Poison",
+        f.addr,
+        f.addr,
+        f.addr + f.usable as u64,
+        POISON_FREE,
+        t,
+    );
 }
 
 /// The `kmalloc` size class of a request (`kmalloc_size_roundup`): 8 … 8192 as SLUB's caches, then
@@ -197,13 +477,17 @@ fn task() -> (i32, String) {
     (t.pid(), t.comm())
 }
 
-/// `might_alloc()`: a sleeping allocation in atomic context is reported as `__might_resched` reports
-/// it (at most once a second, as its `prev_jiffy` limit does) and recorded; the allocation goes on.
+/// `might_alloc()`: a sleeping allocation in atomic context is reported by the one
+/// sleeping-in-atomic reporter ([`super::sync::might_sleep`], at `__might_resched`'s place in
+/// `might_alloc`, with its rate limit) and recorded; the allocation goes on.
 fn might_alloc(flags: u32, caller: u64) {
-    if flags & gfp::DIRECT_RECLAIM == 0 || !sched::in_atomic() {
+    if flags & gfp::DIRECT_RECLAIM == 0 {
         return;
     }
     let pc = sched::preempt_count();
+    if !super::sync::might_sleep("include/linux/sched/mm.h", 321) {
+        return;
+    }
     let (_, module) = owner_of(caller);
     let event = AtomicSleep {
         caller,
@@ -212,44 +496,17 @@ fn might_alloc(flags: u32, caller: u64) {
         preempt_count: pc,
         flags,
     };
-    let report = {
-        let mut s = state();
-        if s.atomic_sleeps.len() < HISTORY_MAX {
-            s.atomic_sleeps.push(event.clone());
-        }
-        let now = Instant::now();
-        let due = s
-            .last_atomic_report
-            .is_none_or(|t| now.duration_since(t).as_secs() >= 1);
-        if due {
-            s.last_atomic_report = Some(now);
-        }
-        due
-    };
-    if !report {
-        return;
+    let mut s = state();
+    if s.atomic_sleeps.len() < HISTORY_MAX {
+        s.atomic_sleeps.push(event);
     }
-    let k = kernel();
-    let (pid, comm) = task();
-    k.printk(
-        3,
-        "BUG: sleeping function called from invalid context at include/linux/sched/mm.h:321",
-    );
-    k.printk(
-        3,
-        &format!("in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: {pid}, name: {comm}"),
-    );
-    k.printk(3, &format!("preempt_count: {pc:x}, expected: 0"));
-    k.printk(3, "RCU nest depth: 0, expected: 0");
-    crate::oops::dump_stack();
-    k.add_taint(taint::WARN);
 }
 
 /// A `WARN_ON_ONCE` of the allocator (huge sizes): the report, taint W.
 fn warn_once(key: &'static str, file: &str, line: i32) {
     let k = kernel();
     k.once(key, || {
-        crate::oops::warn_report(file, line);
+        crate::oops::warn_report(file, line, None, None, None);
         k.add_taint(taint::WARN);
     });
 }
@@ -305,7 +562,14 @@ fn host_alloc(kind: &AllocKind, usable: usize, align: usize) -> Option<u64> {
     let mut p: *mut c_void = std::ptr::null_mut();
     // SAFETY: posix_memalign writes the new block's address to `p`; `align` is a power of two and a
     // multiple of the pointer size.
-    let r = unsafe { libc::posix_memalign(&mut p, align.max(KMALLOC_MIN_ALIGN), usable.max(1)) };
+    let extra = if redzoned(kind) { REDZONE } else { 0 };
+    let r = unsafe {
+        libc::posix_memalign(
+            &mut p,
+            align.max(KMALLOC_MIN_ALIGN),
+            (usable + extra).max(1),
+        )
+    };
     (r == 0 && !p.is_null()).then_some(p as u64)
 }
 
@@ -333,11 +597,27 @@ fn alloc(
     let Some(addr) = host_alloc(&kind, usable, align) else {
         return 0;
     };
-    if flags & gfp::ZERO != 0 && kind != AllocKind::Vmalloc {
-        // SAFETY: [addr, addr+usable) is the block just allocated, owned by nobody else yet.
-        unsafe { std::ptr::write_bytes(addr as *mut u8, 0, usable) };
+    if kind != AllocKind::Vmalloc {
+        // As SLUB with red zones: __GFP_ZERO clears what was asked for; the rest of the size
+        // class and the bytes after it are the red zone.
+        let rz = redzoned(&kind);
+        // SAFETY: [addr, addr+usable+REDZONE) (the red zone only for red-zoned kinds) is the
+        // block just allocated, owned by nobody else yet.
+        unsafe {
+            if flags & gfp::ZERO != 0 {
+                std::ptr::write_bytes(addr as *mut u8, 0, if rz { size } else { usable });
+            }
+            if rz {
+                std::ptr::write_bytes(
+                    (addr as *mut u8).add(size),
+                    SLUB_RED_ACTIVE,
+                    usable - size + REDZONE,
+                );
+            }
+        }
     }
     let (owner, module) = owner_of(caller);
+    let (pid, comm) = task();
     let a = Allocation {
         addr,
         size,
@@ -347,6 +627,11 @@ fn alloc(
         owner,
         caller,
         when: Instant::now(),
+        pid,
+        comm,
+        jiffies: crate::services::time::jiffies(),
+        ksize_used: false,
+        caller_sym: None,
     };
     let mut s = state();
     let e = s.per_module.entry(owner).or_default();
@@ -359,6 +644,7 @@ fn alloc(
 /// Removes a live allocation from the table, poisons it and quarantines it.
 fn release(s: &mut State, addr: u64, sensitive: bool, by: u64) -> Option<Allocation> {
     let a = s.live.remove(&addr)?;
+    check_redzone(s, &a, by);
     if let Some(e) = s.per_module.get_mut(&a.owner) {
         e.0 = e.0.saturating_sub(1);
         e.1 = e.1.saturating_sub(a.size);
@@ -395,7 +681,16 @@ fn release(s: &mut State, addr: u64, sensitive: bool, by: u64) -> Option<Allocat
         usable: a.usable,
         kind: a.kind.clone(),
         by,
-        by_task: (0, String::new()),
+        // Freed at unload (`by` 0): no task freed it.
+        by_task: if by == 0 { (0, String::new()) } else { task() },
+        size: a.size,
+        alloc_caller: a.caller,
+        alloc_task: (a.pid, a.comm.clone()),
+        alloc_jiffies: a.jiffies,
+        freed_jiffies: crate::services::time::jiffies(),
+        owner: a.owner,
+        alloc_sym: a.caller_sym.clone(),
+        by_sym: None,
     });
     while s.quarantine.len() > QUARANTINE_ENTRIES || s.quarantine_bytes > QUARANTINE_BYTES {
         let Some(f) = s.quarantine.pop_front() else {
@@ -403,8 +698,15 @@ fn release(s: &mut State, addr: u64, sensitive: bool, by: u64) -> Option<Allocat
         };
         if f.kind != AllocKind::Vmalloc {
             s.quarantine_bytes -= f.usable;
+            check_poison(s, &f);
         }
         host_release(&f);
+        if f.kind == AllocKind::Vmalloc {
+            if s.vm_history.len() >= VM_HISTORY {
+                s.vm_history.pop_front();
+            }
+            s.vm_history.push_back(f);
+        }
     }
     Some(a)
 }
@@ -417,12 +719,7 @@ fn free_checked(addr: u64, sensitive: bool, caller: u64, accept: fn(&AllocKind) 
     if let Some((kind, usable)) = live {
         if accept(&kind) {
             release(&mut s, addr, sensitive, caller);
-            drop(s);
-            // Who freed it, for a later double-free report.
-            let by_task = task();
-            if let Some(f) = state().quarantine.iter_mut().rev().find(|f| f.addr == addr) {
-                f.by_task = by_task;
-            }
+            flush(s);
             return true;
         }
         drop(s);
@@ -439,18 +736,32 @@ fn free_checked(addr: u64, sensitive: bool, caller: u64, accept: fn(&AllocKind) 
     }
     // A double free: the address is in the quarantine.
     if let Some(f) = s.quarantine.iter().rev().find(|f| f.addr == addr) {
-        let by = f.by;
         let (pid, comm) = f.by_task.clone();
-        drop(s);
-        let who = if comm.is_empty() {
-            "Freed earlier (at its module's unload):".to_string()
+        let (apid, acomm) = f.alloc_task.clone();
+        let mut extra = vec![
+            format!("Allocated by task {acomm}/{apid}:"),
+            format!(" {}", site(&f.alloc_sym, f.alloc_caller)),
+        ];
+        if comm.is_empty() {
+            extra.push("Freed earlier (at its module's unload):".to_string());
         } else {
-            format!("Freed by task {comm}/{pid}:")
-        };
-        let mut extra = vec![who];
-        if by != 0 {
-            extra.push(format!(" {}", symbolize(by)));
+            extra.push(format!("Freed by task {comm}/{pid}:"));
+            extra.push(format!(" {}", site(&f.by_sym, f.by)));
         }
+        extra.push(format!(
+            "The buggy address belongs to the object at {addr:016x}"
+        ));
+        extra.push(format!(
+            " which belongs to the cache {} of size {}",
+            cache_name(&f.kind, f.usable),
+            f.usable
+        ));
+        extra.push(format!(
+            "The buggy address is located 0 bytes inside of freed {}-byte region [{addr:016x}, {:016x})",
+            f.size,
+            addr + f.size as u64
+        ));
+        drop(s);
         bad_free("double-free", addr, caller, &extra);
         return false;
     }
@@ -469,7 +780,13 @@ fn free_checked(addr: u64, sensitive: bool, caller: u64, accept: fn(&AllocKind) 
             kind_name(&kind),
             base + usable as u64
         )],
-        None => vec!["The buggy address was not allocated by the kernel's allocators".to_string()],
+        None => match crate::unloaded::variable_at(addr) {
+            Some(var) => vec![
+                "The buggy address belongs to the variable:".to_string(),
+                format!(" {var}"),
+            ],
+            _ => vec!["The buggy address was not allocated by the kernel's allocators".to_string()],
+        },
     };
     bad_free("invalid-free", addr, caller, &extra);
     false
@@ -528,11 +845,16 @@ pub extern "C" fn lkm_ksize(p: *const c_void, _caller: *const c_void) -> usize {
     if addr <= ZERO_SIZE_PTR {
         return 0;
     }
+    // As ksize() promises, the caller may now use the whole size class: its kmalloc red zone
+    // is no longer checked.
     state()
         .live
-        .get(&addr)
+        .get_mut(&addr)
         .filter(|a| is_kmalloc_like(&a.kind))
-        .map(|a| a.usable)
+        .map(|a| {
+            a.ksize_used = true;
+            a.usable
+        })
         .unwrap_or(0)
 }
 
@@ -570,6 +892,17 @@ pub extern "C" fn lkm_krealloc(
         if let Some(a) = s.live.get_mut(&addr) {
             let owner = a.owner;
             a.size = size;
+            if size < old_size && !a.ksize_used {
+                // Shrunk: the bytes given back are red zone again.
+                // SAFETY: [addr+size, addr+old_size) lies inside the live block.
+                unsafe {
+                    std::ptr::write_bytes(
+                        (addr as *mut u8).add(size),
+                        SLUB_RED_ACTIVE,
+                        old_size - size,
+                    )
+                };
+            }
             if let Some(e) = s.per_module.get_mut(&owner) {
                 e.1 = e.1 + size - old_size;
             }
@@ -691,11 +1024,8 @@ pub extern "C" fn lkm_vfree(p: *const c_void, caller: *const c_void) {
     }
     // vfree() of something that is not a vmalloc area: the kernel's WARN.
     let k = kernel();
-    k.printk(
-        3,
-        &format!("Trying to vfree() nonexistent vm area ({addr:016x})"),
-    );
-    crate::oops::warn_report("mm/vmalloc.c", 3335);
+    let msg = format!("Trying to vfree() nonexistent vm area ({addr:016x})\n");
+    crate::oops::warn_report("mm/vmalloc.c", 3335, Some(msg.as_bytes()), None, None);
     k.add_taint(taint::WARN);
 }
 
@@ -869,11 +1199,9 @@ pub extern "C" fn lkm_kmem_cache_free(cache: *mut c_void, p: *const c_void, call
         if *h != cache as u64 {
             // cache_from_obj(): the object is freed to the cache it came from, after a warning.
             let k = kernel();
-            k.printk(
-                4,
-                &format!("kmem_cache_free: Wrong slab cache. {want} but object is from {from}"),
-            );
-            crate::oops::warn_report("mm/slab.h", 623);
+            let msg =
+                format!("kmem_cache_free: Wrong slab cache. {want} but object is from {from}\n");
+            crate::oops::warn_report("mm/slab.h", 623, Some(msg.as_bytes()), None, None);
             k.add_taint(taint::WARN);
         }
     }
@@ -920,7 +1248,7 @@ pub extern "C" fn lkm_kmem_cache_destroy(cache: *mut c_void, caller: *const c_vo
                 symbolize(caller as u64)
             ),
         );
-        crate::oops::warn_report("mm/slab_common.c", 513);
+        crate::oops::warn_report("mm/slab_common.c", 513, None, None, None);
         k.add_taint(taint::WARN);
         return;
     }
@@ -1096,15 +1424,101 @@ pub extern "C" fn __lkm_module_memory(
     0
 }
 
+/// The allocator function a leak report shows above the module's frame.
+fn allocator_name(kind: &AllocKind) -> &'static str {
+    match kind {
+        AllocKind::Kmalloc => "kmalloc",
+        AllocKind::Vmalloc => "vmalloc",
+        AllocKind::Pages(_) => "__get_free_pages",
+        AllocKind::Cache(..) => "kmem_cache_alloc",
+    }
+}
+
+/// kmemleak's report of what a module leaked (`print_unreferenced`), bounded: the objects are
+/// grouped by allocation site (caller and allocator), and the oldest object of each of the first
+/// [`LEAK_SITES_SHOWN`] sites is shown in full, with a count of the others from its site.
+pub fn leak_report(leaked: &[Allocation]) -> Vec<(u8, String)> {
+    let k = kernel();
+    let mut sites: Vec<(u64, &'static str, Vec<&Allocation>)> = Vec::new();
+    for a in leaked {
+        let name = allocator_name(&a.kind);
+        match sites.iter_mut().find(|s| s.0 == a.caller && s.1 == name) {
+            Some(s) => s.2.push(a),
+            None => sites.push((a.caller, name, vec![a])),
+        }
+    }
+    let mut out = vec![(
+        6,
+        format!("kmemleak: {} new suspected memory leaks", leaked.len()),
+    )];
+    for (caller, alloc_fn, objs) in sites.iter().take(LEAK_SITES_SHOWN) {
+        let a = objs[0];
+        out.push((
+            4,
+            format!("unreferenced object 0x{:016x} (size {}):", a.addr, a.size),
+        ));
+        out.push((
+            4,
+            format!(
+                "  comm \"{}\", pid {}, jiffies {}",
+                a.comm, a.pid, a.jiffies
+            ),
+        ));
+        let dump = bytes_at(a.addr, a.size.min(32));
+        out.push((4, format!("  hex dump (first {} bytes):", dump.len())));
+        for row in hex_rows(&dump) {
+            out.push((4, format!("    {row}")));
+        }
+        let crc = crc32_le(&bytes_at(a.addr, a.size));
+        out.push((4, format!("  backtrace (crc {crc:x}):")));
+        if let Some(sym) = k.ksyms.get(*alloc_fn) {
+            out.push((
+                4,
+                format!("    [<{:016x}>] {}", sym.addr, symbolize(sym.addr)),
+            ));
+        }
+        out.push((
+            4,
+            format!("    [<{caller:016x}>] {}", site(&a.caller_sym, *caller)),
+        ));
+        if objs.len() > 1 {
+            let bytes: usize = objs[1..].iter().map(|o| o.size).sum();
+            out.push((
+                4,
+                format!(
+                    "  … and {} more object(s), {bytes} bytes, from the same site",
+                    objs.len() - 1
+                ),
+            ));
+        }
+    }
+    if sites.len() > LEAK_SITES_SHOWN {
+        let rest = &sites[LEAK_SITES_SHOWN..];
+        let n: usize = rest.iter().map(|s| s.2.len()).sum();
+        let bytes: usize = rest.iter().flat_map(|s| s.2.iter()).map(|o| o.size).sum();
+        out.push((
+            4,
+            format!(
+                "kmemleak: {} more allocation site(s) with {n} object(s), {bytes} bytes, not shown",
+                rest.len()
+            ),
+        ));
+    }
+    out
+}
+
 /// At unload (`free_module`, while the module's symbols are still known): reports in one
-/// `KERN_WARNING` line what the module still holds, keeps a record of each leak for the leak report,
-/// and reclaims the memory and the slab caches it created.
+/// `KERN_WARNING` line what the module still holds, then each leak in kmemleak's shape
+/// ([`leak_report`]), keeps a record of each leak, and reclaims the memory (checking its red zones)
+/// and the slab caches it created. The quarantined objects the module allocated or freed have
+/// their poison checked, and their sites named while the module's symbols are known.
 pub fn module_unloaded(m: &std::sync::Arc<Module>) {
     let id = std::sync::Arc::as_ptr(m) as usize;
     let leaked = outstanding_for(m);
     if !leaked.is_empty() {
         let bytes: usize = leaked.iter().map(|a| a.size).sum();
-        kernel().printk(
+        let k = kernel();
+        k.printk(
             4,
             &format!(
                 "{}: {} allocation(s), {bytes} bytes still allocated at unload",
@@ -1112,15 +1526,42 @@ pub fn module_unloaded(m: &std::sync::Arc<Module>) {
                 leaked.len()
             ),
         );
+        for (level, l) in leak_report(&leaked) {
+            k.printk(level, &l);
+        }
     }
     let records: Vec<Leak> = leaked
         .iter()
         .map(|a| Leak {
             alloc: a.clone(),
-            caller_symbol: symbolize(a.caller),
+            caller_symbol: site(&a.caller_sym, a.caller),
         })
         .collect();
     let mut s = state();
+    let (base, len) = m.core;
+    let ours = |a: u64| a >= base && a < base + len;
+    let mut q = std::mem::take(&mut s.quarantine);
+    for f in q.iter_mut() {
+        let mine = f.owner == id || ours(f.by);
+        if f.alloc_sym.is_none() && ours(f.alloc_caller) {
+            f.alloc_sym = Some(symbolize(f.alloc_caller));
+        }
+        if f.by_sym.is_none() && ours(f.by) {
+            f.by_sym = Some(symbolize(f.by));
+        }
+        if mine {
+            check_poison(&mut s, f);
+        }
+    }
+    s.quarantine = q;
+    for f in s.vm_history.iter_mut() {
+        if f.alloc_sym.is_none() && ours(f.alloc_caller) {
+            f.alloc_sym = Some(symbolize(f.alloc_caller));
+        }
+        if f.by_sym.is_none() && ours(f.by) {
+            f.by_sym = Some(symbolize(f.by));
+        }
+    }
     for a in &leaked {
         release(&mut s, a.addr, false, 0);
     }
@@ -1150,6 +1591,132 @@ pub fn module_unloaded(m: &std::sync::Arc<Module>) {
             c.owner = 0;
         }
     }
+    let st = &mut *s;
+    for f in st.quarantine.iter_mut().chain(st.vm_history.iter_mut()) {
+        if f.owner == id {
+            f.owner = 0;
+        }
+    }
+    flush(s);
+}
+
+/// Called by the loader before a module's init memory (and its symbols) goes: names the sites
+/// in it of live and freed allocations while they can still be named.
+pub fn init_memory_freeing(base: u64, len: u64) {
+    let inside = |a: u64| a >= base && a < base + len;
+    let mut s = state();
+    let st = &mut *s;
+    for a in st.live.values_mut() {
+        if a.caller_sym.is_none() && inside(a.caller) {
+            a.caller_sym = Some(symbolize(a.caller));
+        }
+    }
+    for f in st.quarantine.iter_mut().chain(st.vm_history.iter_mut()) {
+        if f.alloc_sym.is_none() && inside(f.alloc_caller) {
+            f.alloc_sym = Some(symbolize(f.alloc_caller));
+        }
+        if f.by_sym.is_none() && inside(f.by) {
+            f.by_sym = Some(symbolize(f.by));
+        }
+    }
+}
+
+/// Explains a page fault at `addr` in a `vmalloc` area's guard page or in a freed area, in KASAN's
+/// words, for the oops report to print before its own lines (and taints `B`); empty for other
+/// addresses. `rip` is the faulting instruction.
+pub fn describe_fault(addr: u64, rip: u64, write: bool) -> Vec<String> {
+    // The fault may have come while the table was locked (it never does from module code, which
+    // runs without it; but never wait here).
+    let Ok(s) = state_cell().try_lock() else {
+        return Vec::new();
+    };
+    let (pid, comm) = task();
+    let access = if write { "Write" } else { "Read" };
+    let mut out =
+        vec!["==================================================================".to_string()];
+    let overrun = s
+        .live
+        .range(..=addr)
+        .next_back()
+        .map(|(_, a)| a)
+        .filter(|a| {
+            a.kind == AllocKind::Vmalloc
+                && addr >= a.addr + a.usable as u64
+                && addr < a.addr + (a.usable + PAGE_SIZE) as u64
+        });
+    if let Some(a) = overrun {
+        let end = a.addr + a.size as u64;
+        out.extend([
+            format!("BUG: KASAN: vmalloc-out-of-bounds in {}", symbolize(rip)),
+            format!("{access} at addr {addr:016x} by task {comm}/{pid}"),
+            format!(
+                "The buggy address is located {} bytes to the right of",
+                addr - end
+            ),
+            format!(
+                " allocated {}-byte region [{:016x}, {end:016x})",
+                a.size, a.addr
+            ),
+            "The buggy address belongs to the virtual mapping at".to_string(),
+            format!(
+                " [{:016x}, {:016x}) created by:",
+                a.addr,
+                a.addr + (a.usable + PAGE_SIZE) as u64
+            ),
+            format!(" {}", site(&a.caller_sym, a.caller)),
+        ]);
+    } else {
+        let freed = s
+            .quarantine
+            .iter()
+            .rev()
+            .chain(s.vm_history.iter().rev())
+            .find(|f| {
+                f.kind == AllocKind::Vmalloc
+                    && addr >= f.addr
+                    && addr < f.addr + (f.usable + PAGE_SIZE) as u64
+            });
+        let Some(f) = freed else {
+            return Vec::new();
+        };
+        let (apid, acomm) = &f.alloc_task;
+        let (fpid, fcomm) = &f.by_task;
+        out.extend([
+            format!("BUG: KASAN: use-after-free in {}", symbolize(rip)),
+            format!("{access} at addr {addr:016x} by task {comm}/{pid}"),
+            format!("Allocated by task {acomm}/{apid}:"),
+            format!(" {}", site(&f.alloc_sym, f.alloc_caller)),
+        ]);
+        if fcomm.is_empty() {
+            out.push("Freed earlier (at its module's unload):".to_string());
+        } else {
+            out.push(format!("Freed by task {fcomm}/{fpid}:"));
+            out.push(format!(" {}", site(&f.by_sym, f.by)));
+        }
+        out.extend([
+            "The buggy address belongs to the virtual mapping at".to_string(),
+            format!(
+                " [{:016x}, {:016x}) created by:",
+                f.addr,
+                f.addr + (f.usable + PAGE_SIZE) as u64
+            ),
+            format!(" {}", site(&f.alloc_sym, f.alloc_caller)),
+            format!(
+                "The buggy address is located {} bytes inside of",
+                addr - f.addr
+            ),
+            format!(
+                " freed {}-byte region [{:016x}, {:016x})",
+                f.size,
+                f.addr,
+                f.addr + f.size as u64
+            ),
+        ]);
+    }
+    drop(s);
+    out.push("==================================================================".to_string());
+    kernel().add_taint(TAINT_BAD_PAGE);
+    out
 }
 
 extern "C" {

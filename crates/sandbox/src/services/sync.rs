@@ -298,19 +298,22 @@ pub extern "C" fn lkm_sync_might_sleep(file: u64, line: i32) {
     might_sleep(&String::from_utf8_lossy(&file), line);
 }
 
-fn might_sleep(file: &str, line: i32) {
+/// The sleeping-in-atomic check every blocking path runs (the only reporter: the memory area's
+/// `might_alloc` calls it too, with its own location). Returns whether the context was invalid
+/// (reported or, within a second of the last report, only counted).
+pub(crate) fn might_sleep(file: &str, line: i32) -> bool {
     let pc = sched::preempt_count();
     // SAFETY: reads a thread-local flag in csrc/sync.c.
     let irqs = unsafe { lkm_irqs_disabled() };
     let rcu = RCU_DEPTH.with(|d| d.get());
     if pc == 0 && irqs == 0 && rcu == 0 {
-        return;
+        return false;
     }
     static PREV: Mutex<Option<Instant>> = Mutex::new(None);
     {
         let mut prev = PREV.lock().unwrap_or_else(|e| e.into_inner());
         if prev.is_some_and(|p| p.elapsed() < Duration::from_secs(1)) {
-            return;
+            return true;
         }
         *prev = Some(Instant::now());
     }
@@ -333,6 +336,7 @@ fn might_sleep(file: &str, line: i32) {
     k.printk(3, &format!("RCU nest depth: {rcu}, expected: 0"));
     crate::oops::dump_stack();
     k.add_taint(taint::WARN);
+    true
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -379,6 +383,19 @@ pub extern "C" fn __rcu_read_unlock() {
     }
 }
 
+/// This thread's `rcu_read_lock()` nesting.
+pub(crate) fn rcu_depth() -> u32 {
+    RCU_DEPTH.with(|d| d.get())
+}
+
+/// Leaves read-side sections until the nesting is `depth` (after an oops inside one: Linux's
+/// `exit_rcu` does this for a dying task, so grace periods do not wait for it forever).
+pub(crate) fn rcu_unwind_to(depth: u32) {
+    while rcu_depth() > depth {
+        __rcu_read_unlock();
+    }
+}
+
 /// `rcu_preempt_depth()`.
 pub extern "C" fn __lkm_rcu_read_depth() -> i32 {
     RCU_DEPTH.with(|d| d.get()) as i32
@@ -412,6 +429,7 @@ pub extern "C" fn synchronize_rcu() {
         return;
     }
     lkm_sync_might_sleep(c"kernel/rcu/tree.c".as_ptr() as u64, 4073);
+    let _blocked = sched::blocked(sched::TASK_UNINTERRUPTIBLE);
     grace_period();
 }
 
@@ -469,7 +487,8 @@ fn run_callback(cb: &Callback) {
                 k.printk(
                     4,
                     &format!(
-                        "rcu: callback {func:#x} for {head:#x} is in no loaded module (unloaded without rcu_barrier()?); skipped"
+                        "rcu: callback {} for {head:#x} is in no loaded module (unloaded without rcu_barrier()?): skipped",
+                        crate::unloaded::symbolize(func)
                     ),
                 );
                 return;
@@ -530,6 +549,9 @@ pub extern "C" fn kvfree_call_rcu(head: u64, ptr: u64) {
 
 /// `rcu_barrier()`: waits until every callback queued so far has run.
 pub extern "C" fn rcu_barrier() {
+    // Linux takes mutex_lock(&rcu_state.barrier_mutex) first.
+    might_sleep("kernel/locking/mutex.c", 283);
+    let _blocked = sched::blocked(sched::TASK_UNINTERRUPTIBLE);
     let s = rcu_state();
     let target = s.queued.load(Ordering::Acquire);
     let mut done = s.done.lock().unwrap_or_else(|e| e.into_inner());

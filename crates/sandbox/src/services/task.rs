@@ -8,14 +8,41 @@ pub extern "C" fn get_current() -> u64 {
     sched::current().addr()
 }
 
+/// `__schedule_bug()`, what `schedule_debug()` reports when a task schedules in atomic context:
+/// `BUG: scheduling while atomic: comm/pid/0x%08x` (the count with `__schedule`'s own preemption
+/// disable), the modules, a stack; taint W. Every sleeping primitive reaches it through
+/// `schedule()`.
+pub fn schedule_debug() {
+    let pc = sched::preempt_count();
+    if pc == 0 {
+        return;
+    }
+    let t = sched::current();
+    let k = crate::kernel::kernel();
+    k.printk(
+        3,
+        &format!(
+            "BUG: scheduling while atomic: {}/{}/0x{:08x}",
+            t.comm(),
+            t.pid(),
+            pc.wrapping_add(sched::PREEMPT_OFFSET)
+        ),
+    );
+    k.printk(4, &crate::oops::modules_linked_in());
+    super::watchdog::dump_stack_deep();
+    k.add_taint(crate::kernel::taint::WARN);
+}
+
 /// `schedule()`.
 pub extern "C" fn schedule() {
+    schedule_debug();
     sched::schedule();
 }
 
 /// `schedule_timeout(jiffies)`: sleeps (if the state says so) at most `timeout` jiffies; returns the
 /// jiffies left. `MAX_SCHEDULE_TIMEOUT` (LONG_MAX) sleeps until woken.
 pub extern "C" fn schedule_timeout(timeout: i64) -> i64 {
+    schedule_debug();
     if timeout == i64::MAX {
         sched::schedule();
         return i64::MAX;
@@ -54,6 +81,7 @@ pub extern "C" fn preempt_count_sub(n: i32) {
 
 /// `__cond_resched()`: a voluntary preemption point; 1 if it rescheduled.
 pub extern "C" fn __cond_resched() -> i32 {
+    sched::touch_softlockup_watchdog();
     std::thread::yield_now();
     0
 }

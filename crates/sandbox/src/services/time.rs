@@ -36,8 +36,10 @@
 //!
 //! # Unloading
 //! [`module_unloading`] (called by the loader before a module's memory goes) deletes the module's
-//! pending timers and scheduled tasklets (struct or callback inside the module) and waits for a
-//! running one to finish, so the sandbox never runs code of an unloaded module.
+//! pending timers and scheduled tasklets (struct or callback inside the module), one warning line
+//! each naming the callback (`lkm: <m>: timer <fn> still pending at unload: deleted`, `… tasklet
+//! <fn> still scheduled at unload: killed`), and waits for a running one to finish (and deletes it
+//! again if it re-armed itself), so the sandbox never runs code of an unloaded module.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
@@ -784,47 +786,93 @@ pub extern "C" fn tasklet_kill(t: u64) {
 /// structure or the callback lies in its memory) and waits for a running one. The loader calls
 /// this before the module's memory is released.
 pub fn module_unloading(m: &Module) {
-    let mut st = lock();
     let ours = |a: u64| a != 0 && m.contains(a);
-    let timers: Vec<Key> = st
-        .index
-        .keys()
-        .copied()
-        .filter(|k| match *k {
-            Key::Timer(a) => ours(a) || ours(mem::read_u64(a + T_FUNCTION).unwrap_or(0)),
-            Key::Host(_) => false,
-        })
-        .collect();
-    for k in timers {
-        dequeue(&mut st, k);
-        if let Key::Timer(a) = k {
-            set_pprev(a, false);
-        }
-    }
-    let tasklets: Vec<u64> = st
-        .tasklets
-        .keys()
-        .copied()
-        .filter(|&t| ours(t) || ours(mem::read_u64(t + TL_FUNC).unwrap_or(0)))
-        .collect();
-    for t in tasklets {
-        if let Some(ts) = st.tasklets.remove(&t) {
-            if !ts.running {
-                continue;
-            }
-            // Running: keep its state until it returns (waited for below).
-            st.tasklets.insert(t, ts);
-        }
-    }
-    let st = wait_while(st, |r| {
+    let name = |f: u64| crate::unloaded::function_name(m, f);
+    let busy = |r: &Running| {
         ours(r.func)
             || match r.key {
                 RunKey::Timer(Key::Timer(a)) | RunKey::Tasklet(a) => ours(a),
                 RunKey::Timer(Key::Host(_)) => false,
             }
-    });
-    let mut st = st;
-    st.tasklets.retain(|&t, _| !ours(t));
+    };
+    let print = |lines: &mut Vec<String>| {
+        let k = kernel();
+        for l in lines.drain(..) {
+            k.printk(3, &l);
+        }
+    };
+    let mut lines = Vec::new();
+    let mut announced = false;
+    let mut st = lock();
+    // Until nothing of the module is pending or running (a running callback may re-arm itself).
+    loop {
+        let timers: Vec<Key> = st
+            .index
+            .keys()
+            .copied()
+            .filter(|k| match *k {
+                Key::Timer(a) => ours(a) || ours(mem::read_u64(a + T_FUNCTION).unwrap_or(0)),
+                Key::Host(_) => false,
+            })
+            .collect();
+        for k in timers {
+            dequeue(&mut st, k);
+            if let Key::Timer(a) = k {
+                let func = mem::read_u64(a + T_FUNCTION).unwrap_or(0);
+                lines.push(format!(
+                    "lkm: {}: timer {} still pending at unload: deleted",
+                    m.name,
+                    name(func)
+                ));
+                set_pprev(a, false);
+            }
+        }
+        let tasklets: Vec<u64> = st
+            .tasklets
+            .keys()
+            .copied()
+            .filter(|&t| ours(t) || ours(mem::read_u64(t + TL_FUNC).unwrap_or(0)))
+            .collect();
+        for t in tasklets {
+            if let Some(ts) = st.tasklets.remove(&t) {
+                if !ts.running {
+                    if ts.sched {
+                        let func = mem::read_u64(t + TL_FUNC).unwrap_or(0);
+                        lines.push(format!(
+                            "lkm: {}: tasklet {} still scheduled at unload: killed",
+                            m.name,
+                            name(func)
+                        ));
+                    }
+                    continue;
+                }
+                // Running: keep its state until it returns (waited for below).
+                st.tasklets.insert(t, ts);
+            }
+        }
+        let running = st.running.filter(|r| busy(r) && !on_softirq_thread());
+        let Some(r) = running else {
+            st.tasklets.retain(|&t, _| !ours(t));
+            drop(st);
+            print(&mut lines);
+            return;
+        };
+        if !announced {
+            announced = true;
+            let what = match r.key {
+                RunKey::Tasklet(_) => "tasklet",
+                RunKey::Timer(_) => "timer",
+            };
+            lines.push(format!(
+                "lkm: {}: {what} {} running at unload: waiting for it to return",
+                m.name,
+                name(r.func)
+            ));
+        }
+        drop(st);
+        print(&mut lines);
+        st = wait_while(lock(), busy);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -899,24 +947,16 @@ pub extern "C" fn jiffies_to_timespec64(j: u64, ts: u64) {
 // ---------------------------------------------------------------------------------------------
 // Sleeping and delays.
 
+/// The sleeping-in-atomic checks: Linux's sleeps reach `schedule()`, whose `schedule_debug()`
+/// reports `BUG: scheduling while atomic` (msleep and friends have no `might_sleep()` of their
+/// own).
 fn check_atomic_sleep() {
-    let count = sched::preempt_count();
-    if count != 0 {
-        let t = sched::current();
-        kernel().printk(
-            3,
-            &format!(
-                "BUG: scheduling while atomic: {}/{}/0x{count:08x}",
-                t.comm(),
-                t.pid()
-            ),
-        );
-    }
+    super::task::schedule_debug();
 }
 
 fn schedule_timeout_state(timeout: i64, state: u32) -> i64 {
-    check_atomic_sleep();
     sched::current().set_state(state);
+    // schedule_timeout() checks.
     schedule_timeout(timeout)
 }
 

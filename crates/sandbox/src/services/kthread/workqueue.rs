@@ -151,6 +151,8 @@ fn lock() -> MutexGuard<'static, State> {
 }
 
 fn wait(s: MutexGuard<'static, State>) -> MutexGuard<'static, State> {
+    // A flush or cancel waits in TASK_UNINTERRUPTIBLE (the hung-task detector sees it).
+    let _blocked = crate::sched::blocked(crate::sched::TASK_UNINTERRUPTIBLE);
     global().changed.wait(s).unwrap_or_else(|e| e.into_inner())
 }
 
@@ -494,6 +496,8 @@ pub extern "C" fn mod_delayed_work_on(_cpu: i32, wq: u64, dwork: u64, delay: u64
 /// `__flush_workqueue(wq)` (`flush_workqueue`, `flush_scheduled_work`): waits for every item
 /// queued before the call.
 pub extern "C" fn __flush_workqueue(wq: u64) {
+    // Linux takes mutex_lock(&wq->mutex) first.
+    crate::services::sync::might_sleep("kernel/locking/mutex.c", 283);
     let mut s = lock();
     let Some(target) = s.wqs.get(&wq).map(|w| w.next_seq) else {
         return;
@@ -509,6 +513,8 @@ pub extern "C" fn __flush_workqueue(wq: u64) {
 
 /// `flush_work(work)`: waits for the queued or running instance; true if it waited.
 pub extern "C" fn flush_work(work: u64) -> bool {
+    // Linux waits in wait_for_completion(&barr.done).
+    crate::services::sync::might_sleep("kernel/sched/completion.c", 117);
     flush_work_locked(lock(), work)
 }
 
@@ -534,6 +540,7 @@ fn flush_work_locked(mut s: MutexGuard<'static, State>, work: u64) -> bool {
 
 /// `flush_delayed_work(dwork)`: a waiting delay ends now; then `flush_work`.
 pub extern "C" fn flush_delayed_work(dwork: u64) -> bool {
+    crate::services::sync::might_sleep("kernel/sched/completion.c", 117);
     let mut s = lock();
     if let Some(Pending::Timer { wq, id }) = s.works.get(&dwork).and_then(|r| r.pending) {
         time::cancel_host_timer(id);
@@ -554,6 +561,7 @@ pub extern "C" fn cancel_work(work: u64) -> bool {
 /// `cancel_work_sync(work)` / `cancel_delayed_work_sync(dwork)`: takes a pending instance off and
 /// waits for a running one; queueing the item fails meanwhile. True if it was pending.
 pub extern "C" fn cancel_work_sync(work: u64) -> bool {
+    crate::services::sync::might_sleep("kernel/sched/completion.c", 117);
     let mut s = lock();
     let was = grab(&mut s, work);
     let Some(rec) = s.works.get_mut(&work) else {
@@ -582,6 +590,8 @@ pub extern "C" fn cancel_work_sync(work: u64) -> bool {
 
 /// `drain_workqueue(wq)`: waits until the queue is empty, chained work included.
 pub extern "C" fn drain_workqueue(wq: u64) {
+    // Linux takes mutex_lock(&wq->mutex) first.
+    crate::services::sync::might_sleep("kernel/locking/mutex.c", 283);
     let mut s = lock();
     let Some(w) = s.wqs.get_mut(&wq) else {
         return;
@@ -673,28 +683,41 @@ pub fn busy(base: u64, len: u64) -> bool {
 }
 
 /// Drops pending work of a module being unloaded (its function or the item itself in its memory)
-/// with a report; reports running work. True if a worker is still in the module's code.
-pub fn module_unloading(k: &Sandbox, module: &str, base: u64, len: u64) -> bool {
+/// with one line each naming the function (`lkm: <m>: work item <fn> still queued at unload:
+/// cancelled`, `… delayed work item <fn> still pending at unload: cancelled`); reports running
+/// work (`… work item <fn> still running at unload`). True if a worker is still in the module's
+/// code.
+pub fn module_unloading(k: &Sandbox, m: &crate::kernel::Module) -> bool {
+    let (base, len) = m.core;
+    let module = &m.name;
     let inside = |a: u64| a >= base && a < base + len;
+    let name = |f: u64| crate::unloaded::function_name(m, f);
+    let mut lines = Vec::new();
     let mut s = lock();
-    let pending: Vec<u64> = s
+    let mut pending: Vec<u64> = s
         .works
         .iter()
         .filter(|(_, r)| r.pending.is_some())
         .map(|(&w, _)| w)
         .collect();
+    pending.sort_unstable(); // reports in a stable order
     for work in pending {
         let func = mem::read_u64(work + WORK_FUNC_OFFSET).unwrap_or(0);
         if inside(work) || inside(func) {
-            k.printk(
-                3,
-                &format!(
-                    "lkm: {module}: work {work:#x} (function {func:#x}) still pending at unload; dropped"
+            let pend = s.works.get(&work).and_then(|r| r.pending);
+            lines.push(match pend {
+                Some(Pending::Timer { .. }) => format!(
+                    "lkm: {module}: delayed work item {} still pending at unload: cancelled",
+                    name(func)
                 ),
-            );
+                _ => format!(
+                    "lkm: {module}: work item {} still queued at unload: cancelled",
+                    name(func)
+                ),
+            });
             if inside(work) {
                 // The item's memory goes away: no pending bit to clear.
-                match s.works.get(&work).and_then(|r| r.pending) {
+                match pend {
                     Some(Pending::Timer { id, .. }) => {
                         time::cancel_host_timer(id);
                         s.works.get_mut(&work).expect("record").pending = None;
@@ -713,15 +736,19 @@ pub fn module_unloading(k: &Sandbox, module: &str, base: u64, len: u64) -> bool 
     for r in s.works.values() {
         if let Some((_, _, f)) = r.running {
             if inside(f) {
-                k.printk(
-                    3,
-                    &format!("lkm: {module}: work function {f:#x} still running at unload"),
-                );
+                lines.push(format!(
+                    "lkm: {module}: work item {} still running at unload",
+                    name(f)
+                ));
                 busy = true;
             }
         }
     }
     notify();
+    drop(s);
+    for l in lines {
+        k.printk(3, &l);
+    }
     busy
 }
 
