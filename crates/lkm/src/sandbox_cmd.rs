@@ -283,6 +283,9 @@ impl KmsgSource for SandboxKmsg {
     fn clear(&mut self) -> io::Result<()> {
         self.client.request(&Request::ClearLog).map(|_| ())
     }
+    fn read_clear(&mut self) -> io::Result<Vec<Record>> {
+        Ok(parse_records(&self.client.request(&Request::ReadClearLog)?))
+    }
     fn set_console_level(&mut self, level: u8) -> io::Result<()> {
         self.client
             .request(&Request::ConsoleLevel {

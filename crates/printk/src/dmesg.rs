@@ -276,6 +276,13 @@ pub trait KmsgSource {
     fn wait_newer(&mut self, after_seq: Option<u64>) -> io::Result<Vec<Record>>;
     /// `SYSLOG_ACTION_CLEAR`.
     fn clear(&mut self) -> io::Result<()>;
+    /// `SYSLOG_ACTION_READ_CLEAR` (`dmesg -c`): every record after the last clear, then clear, with
+    /// nothing lost in between where the source can do it atomically.
+    fn read_clear(&mut self) -> io::Result<Vec<Record>> {
+        let recs = self.read_all()?;
+        self.clear()?;
+        Ok(recs)
+    }
     /// `SYSLOG_ACTION_CONSOLE_LEVEL` with 1..=8.
     fn set_console_level(&mut self, level: u8) -> io::Result<()>;
     /// Wall-clock time of boot, in seconds since the epoch.
@@ -382,6 +389,9 @@ impl KmsgSource for BufferSource<'_> {
     fn clear(&mut self) -> io::Result<()> {
         self.log.clear();
         Ok(())
+    }
+    fn read_clear(&mut self) -> io::Result<Vec<Record>> {
+        Ok(self.log.read_clear())
     }
     fn set_console_level(&mut self, level: u8) -> io::Result<()> {
         self.log
@@ -846,9 +856,14 @@ fn run_inner(
             } else {
                 0.0
             };
-            let recs = source
-                .read_all()
-                .map_err(|e| format!("dmesg: read kernel buffer failed: {}\n", strerror(&e)))?;
+            // -c reads and clears in one step (SYSLOG_ACTION_READ_CLEAR), so a message arriving
+            // between the read and the clear is not lost.
+            let recs = if action == Action::ReadClear {
+                source.read_clear()
+            } else {
+                source.read_all()
+            }
+            .map_err(|e| format!("dmesg: read kernel buffer failed: {}\n", strerror(&e)))?;
             let mut last = recs.last().map(|r| r.seq);
             if !follow_new {
                 write_out(out, &render(&recs, &opts, boot))?;
@@ -864,11 +879,6 @@ fn run_inner(
                     last = recs.last().map(|r| r.seq).or(last);
                     write_out(out, &render(&recs, &opts, boot))?;
                 }
-            }
-            if action == Action::ReadClear {
-                source.clear().map_err(|e| {
-                    format!("dmesg: clear kernel buffer failed: {}\n", strerror(&e))
-                })?;
             }
         }
         Action::Clear => {

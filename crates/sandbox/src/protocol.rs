@@ -35,6 +35,8 @@ pub enum Request {
     },
     /// `syslog(SYSLOG_ACTION_CLEAR)`.
     ClearLog,
+    /// `syslog(SYSLOG_ACTION_READ_CLEAR)`: the records since the last clear, then clear.
+    ReadClearLog,
     /// `syslog(SYSLOG_ACTION_CONSOLE_LEVEL)`.
     ConsoleLevel {
         level: i32,
@@ -167,6 +169,9 @@ impl Request {
             Request::ClearLog => {
                 e.u8(7);
             }
+            Request::ReadClearLog => {
+                e.u8(11);
+            }
             Request::ConsoleLevel { level } => {
                 e.u8(8).u32(*level as u32);
             }
@@ -208,6 +213,7 @@ impl Request {
                 }
             }
             7 => Request::ClearLog,
+            11 => Request::ReadClearLog,
             8 => Request::ConsoleLevel {
                 level: d.u32()? as i32,
             },
@@ -286,6 +292,7 @@ mod tests {
                 timeout_ms: 0,
             },
             Request::ClearLog,
+            Request::ReadClearLog,
             Request::ConsoleLevel { level: 8 },
             Request::Status,
             Request::Halt,

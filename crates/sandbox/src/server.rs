@@ -185,6 +185,15 @@ fn handle(req: Request, received: Instant) -> (i32, Vec<u8>) {
             let text: String = records.iter().map(lkm_printk::log::format_kmsg).collect();
             (0, text.into_bytes())
         }
+        Request::ReadClearLog => {
+            let text: String = k
+                .log
+                .read_clear()
+                .iter()
+                .map(lkm_printk::log::format_kmsg)
+                .collect();
+            (0, text.into_bytes())
+        }
         Request::ClearLog => {
             k.log.clear();
             (0, Vec::new())
