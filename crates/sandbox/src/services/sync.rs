@@ -434,8 +434,13 @@ pub extern "C" fn synchronize_rcu() {
 }
 
 enum Callback {
-    /// `call_rcu(head, func)`.
-    Call { head: u64, func: u64 },
+    /// `call_rcu(head, func)`, with the module `func` belonged to when it was queued: if that
+    /// module is gone, even if another now sits at the same address, the callback is skipped.
+    Call {
+        head: u64,
+        func: u64,
+        owner: Option<std::sync::Weak<crate::kernel::Module>>,
+    },
     /// `kvfree_call_rcu(head, ptr)`: `kvfree(ptr)`.
     Free { ptr: u64 },
 }
@@ -482,8 +487,16 @@ fn rcu_state() -> &'static RcuState {
 fn run_callback(cb: &Callback) {
     let k = kernel();
     match *cb {
-        Callback::Call { head, func } => {
-            if k.module_at(func).is_none() {
+        Callback::Call {
+            head,
+            func,
+            ref owner,
+        } => {
+            let same_module = match (owner.as_ref().and_then(|w| w.upgrade()), k.module_at(func)) {
+                (Some(then), Some(now)) => std::sync::Arc::ptr_eq(&then, &now),
+                _ => false,
+            };
+            if !same_module {
                 k.printk(
                     4,
                     &format!(
@@ -530,7 +543,10 @@ fn queue_callback(cb: Callback) {
 
 /// `call_rcu(head, func)`: `func(head)` after a grace period, on the RCU thread.
 pub extern "C" fn call_rcu(head: u64, func: u64) {
-    queue_callback(Callback::Call { head, func });
+    let owner = kernel()
+        .module_at(func)
+        .map(|m| std::sync::Arc::downgrade(&m));
+    queue_callback(Callback::Call { head, func, owner });
 }
 
 /// `kvfree_call_rcu(head, ptr)` (`kfree_rcu(ptr, field)`): frees `ptr` after a grace period. Without
