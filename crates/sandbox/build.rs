@@ -5,12 +5,16 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/memory.c");
     println!("cargo:rerun-if-changed=csrc/kthread.c");
     println!("cargo:rerun-if-changed=csrc/lib.c");
+    println!("cargo:rerun-if-changed=csrc/chardev.c");
+    println!("cargo:rerun-if-changed=csrc/procfs.c");
     cc::Build::new()
         .file("csrc/entry.c")
         .file("csrc/sync.c")
         .file("csrc/memory.c")
         .file("csrc/kthread.c")
         .file("csrc/lib.c")
+        .file("csrc/chardev.c")
+        .file("csrc/procfs.c")
         .flag("-fno-strict-aliasing")
         .warnings(true)
         .compile("lkm_sandbox_entry");

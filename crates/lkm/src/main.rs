@@ -1,6 +1,7 @@
 //! `lkm`: one binary for the whole system. Run as `lkm <command>`, or through a link named after a kmod
 //! tool (`modinfo`, `insmod`, …) to behave as that tool.
 
+mod chardev_cmd;
 mod depmod_cmd;
 mod insmod_cmd;
 mod lsmod_cmd;
@@ -137,6 +138,22 @@ fn cli() -> Command {
                 .arg(Arg::new("value").required(true).value_name("VALUE")),
         )
         .subcommand(
+            Command::new("mknod")
+                .about("Make a character device node in the sandbox's /dev: mknod [-m MODE] PATH c MAJOR MINOR")
+                .arg(Arg::new("mode").short('m').long("mode").value_name("MODE").help("Permission bits, octal (default 644)"))
+                .arg(Arg::new("path").required(true).value_name("PATH"))
+                .arg(Arg::new("type").required(true).value_name("TYPE"))
+                .arg(Arg::new("major").required(true).value_name("MAJOR"))
+                .arg(Arg::new("minor").required(true).value_name("MINOR")),
+        )
+        .subcommand(
+            Command::new("ioctl")
+                .about("ioctl on a sandbox device: CMD is a number or _IO(T,N), _IOR/_IOW/_IOWR(T,N,SIZE); ARG an integer or hex:BYTES")
+                .arg(Arg::new("path").required(true).value_name("PATH"))
+                .arg(Arg::new("cmd").required(true).value_name("CMD"))
+                .arg(Arg::new("arg").value_name("ARG").allow_hyphen_values(true)),
+        )
+        .subcommand(
             Command::new("modpost")
                 .about("modpost for the SDK's makefile (lkm modpost --help)")
                 .arg(Arg::new("args").num_args(0..).allow_hyphen_values(true).trailing_var_arg(true)),
@@ -220,6 +237,18 @@ fn lkm_main(mut args: Vec<OsString>) -> i32 {
         Some(("write", m)) => sandbox_cmd::write(
             m.get_one::<String>("path").expect("required"),
             m.get_one::<String>("value").expect("required"),
+        ),
+        Some(("mknod", m)) => chardev_cmd::mknod(
+            m.get_one::<String>("path").expect("required"),
+            m.get_one::<String>("type").expect("required"),
+            m.get_one::<String>("major").expect("required"),
+            m.get_one::<String>("minor").expect("required"),
+            m.get_one::<String>("mode").map(String::as_str),
+        ),
+        Some(("ioctl", m)) => chardev_cmd::ioctl(
+            m.get_one::<String>("path").expect("required"),
+            m.get_one::<String>("cmd").expect("required"),
+            m.get_one::<String>("arg").map(String::as_str),
         ),
         Some(("install-links", m)) => {
             let dir = m.get_one::<PathBuf>("dir").expect("required");

@@ -304,3 +304,153 @@ impl Kernel for SandboxKernel {
             .collect())
     }
 }
+
+/// One connection to the sandbox kernel carrying several requests: files opened on it stay open
+/// until closed or until the session is dropped (the kernel then releases them, as at a process's
+/// exit).
+pub struct Session {
+    reader: BufReader<UnixStream>,
+    writer: UnixStream,
+    console: Box<dyn Fn(&str) + Send + Sync>,
+}
+
+/// A file handle of a [`Session`].
+pub type Handle = u64;
+
+fn u64_of(p: &[u8]) -> io::Result<u64> {
+    p.get(..8)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_le_bytes)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "short reply"))
+}
+
+impl SandboxKernel {
+    /// Opens a session (a connection of its own) to the running kernel.
+    pub fn session(&self) -> io::Result<Session> {
+        let conn = self.connect()?.ok_or_else(|| not_running(&self.state))?;
+        let console = self.console_clone();
+        Ok(Session {
+            writer: conn.try_clone()?,
+            reader: BufReader::new(conn),
+            console,
+        })
+    }
+
+    fn console_clone(&self) -> Box<dyn Fn(&str) + Send + Sync> {
+        // Console lines of a session go to stderr (the session outlives borrows of self).
+        Box::new(|line| {
+            let _ = io::stderr().write_all(line.as_bytes());
+        })
+    }
+}
+
+impl Session {
+    /// Sends console lines to `f` instead of stderr.
+    pub fn with_console(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.console = Box::new(f);
+        self
+    }
+
+    /// Sends one request on this connection; returns the payload or the kernel's errno.
+    pub fn request(&mut self, req: &Request) -> io::Result<Vec<u8>> {
+        req.write(&mut self.writer)?;
+        loop {
+            match Reply::read(&mut self.reader as &mut dyn Read)? {
+                Reply::Console(line) => (self.console)(&line),
+                Reply::Done { errno: 0, payload } => return Ok(payload),
+                Reply::Done { errno, payload } if !payload.is_empty() => {
+                    return Err(io::Error::new(
+                        io::Error::from_raw_os_error(errno).kind(),
+                        String::from_utf8_lossy(&payload).into_owned(),
+                    ))
+                }
+                Reply::Done { errno, .. } => return Err(io::Error::from_raw_os_error(errno)),
+            }
+        }
+    }
+
+    /// `open(path, flags)` of a `/dev` node.
+    pub fn open(&mut self, path: &str, flags: i32) -> io::Result<Handle> {
+        u64_of(&self.request(&Request::Open {
+            path: path.to_string(),
+            flags,
+        })?)
+    }
+
+    /// `read(h, count)`.
+    pub fn read(&mut self, h: Handle, count: usize) -> io::Result<Vec<u8>> {
+        self.request(&Request::Read {
+            handle: h,
+            count: count.min(u32::MAX as usize) as u32,
+        })
+    }
+
+    /// `write(h, data)`: the count written.
+    pub fn write(&mut self, h: Handle, data: &[u8]) -> io::Result<usize> {
+        u64_of(&self.request(&Request::Write {
+            handle: h,
+            data: data.to_vec(),
+        })?)
+        .map(|n| n as usize)
+    }
+
+    /// `ioctl(h, cmd, arg)` with an integer argument: the return value.
+    pub fn ioctl(&mut self, h: Handle, cmd: u32, arg: u64) -> io::Result<i64> {
+        let p = self.request(&Request::Ioctl {
+            handle: h,
+            cmd,
+            arg,
+            buf: None,
+        })?;
+        Ok(u64_of(&p)? as i64)
+    }
+
+    /// `ioctl(h, cmd, &buf)`: the argument points to a copy of `buf` in the kernel's user window;
+    /// returns the return value and the buffer as the driver left it.
+    pub fn ioctl_buf(&mut self, h: Handle, cmd: u32, buf: &[u8]) -> io::Result<(i64, Vec<u8>)> {
+        let p = self.request(&Request::Ioctl {
+            handle: h,
+            cmd,
+            arg: 0,
+            buf: Some(buf.to_vec()),
+        })?;
+        Ok((u64_of(&p)? as i64, p[8..].to_vec()))
+    }
+
+    /// `lseek(h, offset, whence)`: the new position.
+    pub fn llseek(&mut self, h: Handle, offset: i64, whence: u32) -> io::Result<i64> {
+        Ok(u64_of(&self.request(&Request::Llseek {
+            handle: h,
+            offset,
+            whence,
+        })?)? as i64)
+    }
+
+    /// `poll` of one file: the revents (0 on timeout).
+    pub fn poll(&mut self, h: Handle, events: u32, timeout_ms: u32) -> io::Result<u32> {
+        let p = self.request(&Request::Poll {
+            handle: h,
+            events,
+            timeout_ms,
+        })?;
+        p.get(..4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "short reply"))
+    }
+
+    /// `close(h)`.
+    pub fn close(&mut self, h: Handle) -> io::Result<()> {
+        self.request(&Request::Close { handle: h }).map(|_| ())
+    }
+
+    /// `mknod(path, S_IFCHR | perm, dev)` in the sandbox's `/dev`.
+    pub fn mknod(&mut self, path: &str, perm: u32, major: u32, minor: u32) -> io::Result<()> {
+        self.request(&Request::Mknod {
+            path: path.to_string(),
+            mode: 0o020000 | (perm & 0o7777),
+            dev: (major << 20) | (minor & 0xfffff),
+        })
+        .map(|_| ())
+    }
+}

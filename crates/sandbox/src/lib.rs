@@ -30,4 +30,4 @@ mod services_impl;
 pub mod unloaded;
 pub mod views;
 
-pub use client::{state_dir, SandboxKernel};
+pub use client::{state_dir, Handle, SandboxKernel, Session};

@@ -839,6 +839,9 @@ fn do_init_module(k: &Sandbox, m: &Arc<Module>) -> Result<Duration, i32> {
 fn free_module(k: &Sandbox, m: &Arc<Module>) {
     // Its symbols stay known for late reports (an RCU callback skipped, a double free noticed).
     crate::unloaded::remember(m);
+    crate::services::procfs::module_unloading(m);
+    crate::services::sysfs::module_unloading(m);
+    crate::services::chardev::module_unloading(m);
     crate::services::time::module_unloading(m);
     // Its outstanding allocations: reported and reclaimed while its symbols still name callers.
     crate::services::memory::module_unloaded(m);

@@ -43,6 +43,57 @@ pub enum Request {
     },
     Status,
     Halt,
+    /// Opens a `/dev` node on this connection (`open(2)` flags); the payload is the handle (u64).
+    /// The file stays open until `Close` or until the connection ends.
+    Open {
+        path: String,
+        flags: i32,
+    },
+    /// `read(2)` of up to `count` bytes: the payload is the data.
+    Read {
+        handle: u64,
+        count: u32,
+    },
+    /// `write(2)`: the payload is the count written (u64).
+    Write {
+        handle: u64,
+        data: Vec<u8>,
+    },
+    /// `ioctl(2)`: with `buf`, the argument is the address of a user window holding it (sent and
+    /// returned); without, `arg` is passed as is. The payload is the return value (i64) then the
+    /// window's bytes.
+    Ioctl {
+        handle: u64,
+        cmd: u32,
+        arg: u64,
+        buf: Option<Vec<u8>>,
+    },
+    /// `lseek(2)`: the payload is the new position (i64).
+    Llseek {
+        handle: u64,
+        offset: i64,
+        whence: u32,
+    },
+    /// `poll(2)` of one file for `events`, waiting up to `timeout_ms`: the payload is the revents
+    /// (u32).
+    Poll {
+        handle: u64,
+        events: u32,
+        timeout_ms: u32,
+    },
+    Close {
+        handle: u64,
+    },
+    /// `mknod(2)` in the sandbox's `/dev` (`mode` includes `S_IFCHR`).
+    Mknod {
+        path: String,
+        mode: u32,
+        dev: u32,
+    },
+    /// `unlink(2)` of a node `Mknod` made.
+    Unlink {
+        path: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +232,50 @@ impl Request {
             Request::Halt => {
                 e.u8(10);
             }
+            Request::Open { path, flags } => {
+                e.u8(20).bytes(path.as_bytes()).u32(*flags as u32);
+            }
+            Request::Read { handle, count } => {
+                e.u8(21).u64(*handle).u32(*count);
+            }
+            Request::Write { handle, data } => {
+                e.u8(22).u64(*handle).bytes(data);
+            }
+            Request::Ioctl {
+                handle,
+                cmd,
+                arg,
+                buf,
+            } => {
+                e.u8(23).u64(*handle).u32(*cmd).u64(*arg);
+                match buf {
+                    Some(b) => e.u8(1).bytes(b),
+                    None => e.u8(0),
+                };
+            }
+            Request::Llseek {
+                handle,
+                offset,
+                whence,
+            } => {
+                e.u8(24).u64(*handle).u64(*offset as u64).u32(*whence);
+            }
+            Request::Poll {
+                handle,
+                events,
+                timeout_ms,
+            } => {
+                e.u8(25).u64(*handle).u32(*events).u32(*timeout_ms);
+            }
+            Request::Close { handle } => {
+                e.u8(26).u64(*handle);
+            }
+            Request::Mknod { path, mode, dev } => {
+                e.u8(27).bytes(path.as_bytes()).u32(*mode).u32(*dev);
+            }
+            Request::Unlink { path } => {
+                e.u8(28).bytes(path.as_bytes());
+            }
         }
         write_frame(w, &e.0)
     }
@@ -219,6 +314,45 @@ impl Request {
             },
             9 => Request::Status,
             10 => Request::Halt,
+            20 => Request::Open {
+                path: d.string()?,
+                flags: d.u32()? as i32,
+            },
+            21 => Request::Read {
+                handle: d.u64()?,
+                count: d.u32()?,
+            },
+            22 => Request::Write {
+                handle: d.u64()?,
+                data: d.bytes()?,
+            },
+            23 => Request::Ioctl {
+                handle: d.u64()?,
+                cmd: d.u32()?,
+                arg: d.u64()?,
+                buf: match d.u8()? {
+                    0 => None,
+                    1 => Some(d.bytes()?),
+                    _ => return Err(bad()),
+                },
+            },
+            24 => Request::Llseek {
+                handle: d.u64()?,
+                offset: d.u64()? as i64,
+                whence: d.u32()?,
+            },
+            25 => Request::Poll {
+                handle: d.u64()?,
+                events: d.u32()?,
+                timeout_ms: d.u32()?,
+            },
+            26 => Request::Close { handle: d.u64()? },
+            27 => Request::Mknod {
+                path: d.string()?,
+                mode: d.u32()?,
+                dev: d.u32()?,
+            },
+            28 => Request::Unlink { path: d.string()? },
             _ => return Err(bad()),
         };
         if !d.0.is_empty() {
@@ -296,6 +430,49 @@ mod tests {
             Request::ConsoleLevel { level: 8 },
             Request::Status,
             Request::Halt,
+            Request::Open {
+                path: "/dev/acme".into(),
+                flags: 2,
+            },
+            Request::Read {
+                handle: 3,
+                count: 65536,
+            },
+            Request::Write {
+                handle: 3,
+                data: b"hello\n".to_vec(),
+            },
+            Request::Ioctl {
+                handle: 3,
+                cmd: 0x8008_6101,
+                arg: 0,
+                buf: Some(vec![1, 2, 3, 4, 5, 6, 7, 8]),
+            },
+            Request::Ioctl {
+                handle: 3,
+                cmd: 0x6102,
+                arg: 42,
+                buf: None,
+            },
+            Request::Llseek {
+                handle: 3,
+                offset: -5,
+                whence: 2,
+            },
+            Request::Poll {
+                handle: 3,
+                events: 1,
+                timeout_ms: 10,
+            },
+            Request::Close { handle: 3 },
+            Request::Mknod {
+                path: "/dev/x".into(),
+                mode: 0o020644,
+                dev: (240 << 20) | 1,
+            },
+            Request::Unlink {
+                path: "/dev/x".into(),
+            },
         ];
         for r in all {
             let mut buf = Vec::new();

@@ -81,6 +81,14 @@ fn set_comm(name: &str) {
     unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr()) };
 }
 
+/// The client process's command name (`/proc/PID/comm`), for requests made in its own name.
+fn client_comm() -> String {
+    let pid = CLIENT_PID.with(|p| p.get());
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|s| s.trim_end().to_string())
+        .unwrap_or_else(|_| "lkm".into())
+}
+
 thread_local! {
     /// The pid of the client this thread serves.
     static CLIENT_PID: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
@@ -114,7 +122,15 @@ fn serve(conn: UnixStream, uid: u32, state: &Path) {
     loop {
         let req = match Request::read(&mut reader) {
             Ok(r) => r,
-            Err(_) => return,
+            Err(_) => {
+                // The client closed its connection or died: its open files are released, in
+                // its context (services/chardev.rs).
+                printk::with_console(
+                    Box::new(|_: &str| {}),
+                    crate::services::chardev::release_all,
+                );
+                return;
+            }
         };
         let received = Instant::now();
         let console_writer = writer.clone();
@@ -227,6 +243,19 @@ fn handle(req: Request, received: Instant) -> (i32, Vec<u8>) {
         Request::Halt => {
             k.printk(5, "reboot: System halted");
             (0, Vec::new())
+        }
+        // File sessions on `/dev` nodes (services/chardev.rs), in the client's process context.
+        req @ (Request::Open { .. }
+        | Request::Read { .. }
+        | Request::Write { .. }
+        | Request::Ioctl { .. }
+        | Request::Llseek { .. }
+        | Request::Poll { .. }
+        | Request::Close { .. }
+        | Request::Mknod { .. }
+        | Request::Unlink { .. }) => {
+            set_comm(&client_comm());
+            result(crate::services::chardev::handle_request(req))
         }
     }
 }

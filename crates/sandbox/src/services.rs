@@ -13,10 +13,13 @@ use std::ffi::c_char;
 use crate::arena::{Arena, Prot, DATA_AREA, TRAMPOLINE_AREA};
 use crate::params;
 
+pub mod chardev;
 pub mod kthread;
 pub mod lib;
 pub mod memory;
+pub mod procfs;
 pub mod sync;
+pub mod sysfs;
 pub mod task;
 pub mod time;
 pub mod watchdog;
@@ -187,6 +190,9 @@ fn exports() -> Vec<Export> {
         sync::exports(),
         watchdog::exports(),
         lib::exports(),
+        chardev::exports(),
+        procfs::exports(),
+        sysfs::exports(),
     ] {
         v.extend(area.into_iter().map(Export::from));
     }

@@ -99,6 +99,16 @@ pub fn read_file(path: &str) -> Result<Vec<u8>, i32> {
             .map(lkm_printk::log::format_kmsg)
             .collect(),
         _ => {
+            // /proc/devices, /proc/misc and /dev nodes (services/chardev.rs).
+            if let Some(r) = crate::services::chardev::read_path(path) {
+                return r;
+            }
+            // Module-made /proc entries and kobjects (services/procfs.rs, services/sysfs.rs).
+            if let Some(r) = crate::services::procfs::read_file(path)
+                .or_else(|| crate::services::sysfs::read_file(path))
+            {
+                return r;
+            }
             if let Some(rest) = path.strip_prefix("/sys/module/") {
                 return sys_module_read(rest);
             }
@@ -197,7 +207,16 @@ pub fn write_file(path: &str, data: &[u8]) -> Result<(), i32> {
             k.log.write_kmsg(data, tid);
             return Ok(());
         }
-        _ => {}
+        _ => {
+            if let Some(r) = crate::services::chardev::write_path(path, data) {
+                return r;
+            }
+            if let Some(r) = crate::services::procfs::write_file(path, data)
+                .or_else(|| crate::services::sysfs::write_file(path, data))
+            {
+                return r;
+            }
+        }
     }
     let Some(rest) = path.strip_prefix("/sys/module/") else {
         return Err(if read_file(path).is_ok() {
@@ -244,10 +263,17 @@ pub fn write_file(path: &str, data: &[u8]) -> Result<(), i32> {
 pub fn read_dir(path: &str) -> Result<Vec<String>, i32> {
     let k = kernel();
     let path = path.trim_end_matches('/');
+    if let Some(r) =
+        crate::services::procfs::read_dir(path).or_else(|| crate::services::sysfs::read_dir(path))
+    {
+        return r;
+    }
     let mut names: Vec<String> = match path {
         "" => vec!["dev".into(), "proc".into(), "sys".into()],
         "/proc" => vec![
+            "devices".into(),
             "kallsyms".into(),
+            "misc".into(),
             "modules".into(),
             "sys".into(),
             "version".into(),
@@ -259,7 +285,9 @@ pub fn read_dir(path: &str) -> Result<Vec<String>, i32> {
             .map(String::from)
             .collect(),
         "/sys" => vec!["module".into()],
-        "/dev" => vec!["kmsg".into()],
+        "/dev" => std::iter::once("kmsg".to_string())
+            .chain(crate::services::chardev::dev_names())
+            .collect(),
         "/sys/module" => k
             .modules()
             .iter()
@@ -317,6 +345,8 @@ pub fn read_dir(path: &str) -> Result<Vec<String>, i32> {
             }
         }
     };
+    names.extend(crate::services::procfs::root_names(path));
+    names.extend(crate::services::sysfs::root_names(path));
     names.sort();
     Ok(names)
 }

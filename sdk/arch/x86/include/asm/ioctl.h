@@ -1,0 +1,2 @@
+/* lkm SDK */
+#include <asm-generic/ioctl.h>
