@@ -118,7 +118,21 @@ fn cli() -> Command {
                 .arg(Arg::new("dir").value_name("DIR"))
                 .arg(Arg::new("verbose").short('v').long("verbose").action(ArgAction::SetTrue).help("Print the full commands (V=1)")),
         )
-        .subcommand(Command::new("boot").about("Start a sandbox kernel in the background"))
+        .subcommand(
+            Command::new("boot")
+                .about("Start a sandbox kernel in the background")
+                .arg(Arg::new("mount").long("mount").value_name("DIR").help("Then show its /dev, /proc and /sys under DIR (FUSE), as 'lkm mount DIR'")),
+        )
+        .subcommand(
+            Command::new("mount")
+                .about("Show the sandbox's /dev, /proc and /sys as DIR/dev, DIR/proc and DIR/sys (FUSE, served by the running kernel)")
+                .arg(Arg::new("dir").required(true).value_name("DIR")),
+        )
+        .subcommand(
+            Command::new("umount")
+                .about("Unmount a directory 'lkm mount' mounted")
+                .arg(Arg::new("dir").required(true).value_name("DIR")),
+        )
         .subcommand(Command::new("halt").about("Stop the sandbox kernel"))
         .subcommand(Command::new("status").about("Tell whether a sandbox kernel runs (exit 3 if none)"))
         .subcommand(
@@ -223,7 +237,9 @@ fn lkm_main(mut args: Vec<OsString>) -> i32 {
             m.get_one::<String>("dir").map(String::as_str),
             m.get_flag("verbose"),
         ),
-        Some(("boot", _)) => sandbox_cmd::boot(),
+        Some(("boot", m)) => sandbox_cmd::boot(m.get_one::<String>("mount").map(String::as_str)),
+        Some(("mount", m)) => sandbox_cmd::mount(m.get_one::<String>("dir").expect("required")),
+        Some(("umount", m)) => sandbox_cmd::umount(m.get_one::<String>("dir").expect("required")),
         Some(("halt", _)) => sandbox_cmd::halt(),
         Some(("status", _)) => sandbox_cmd::status(),
         Some(("cat", m)) => {

@@ -85,6 +85,11 @@ pub fn kernel_process(args: &[OsString]) -> i32 {
         [flag, dir, ..] if flag == "--state" => PathBuf::from(dir),
         _ => lkm_sandbox::state_dir(None),
     };
+    lkm_sandbox::server::set_mount_service(lkm_sandbox::server::MountService {
+        mount: lkm_fusefs::mount,
+        umount: lkm_fusefs::umount,
+        umount_all: lkm_fusefs::umount_all,
+    });
     match lkm_sandbox::server::kernel_main(&state) {
         Ok(()) => 0,
         Err(e) => {
@@ -94,7 +99,67 @@ pub fn kernel_process(args: &[OsString]) -> i32 {
     }
 }
 
-pub fn boot() -> i32 {
+pub fn boot(mount_dir: Option<&str>) -> i32 {
+    let r = boot_kernel();
+    match (r, mount_dir) {
+        (0, Some(dir)) => mount(dir),
+        (r, _) => r,
+    }
+}
+
+/// The absolute path the kernel process is given for `dir`.
+fn mount_path(dir: &str) -> Result<String, String> {
+    std::path::Path::new(dir)
+        .canonicalize()
+        .map(|p| p.to_string_lossy().into_owned())
+        .map_err(|e| format!("{dir}: {e}"))
+}
+
+/// `lkm mount DIR`: the running kernel shows its `/dev`, `/proc` and `/sys` under DIR (FUSE).
+pub fn mount(dir: &str) -> i32 {
+    let path = match mount_path(dir) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("lkm: ERROR: cannot mount: {e}");
+            return 1;
+        }
+    };
+    let c = match running_client() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("lkm: ERROR: {e}");
+            return 1;
+        }
+    };
+    match c.request(&Request::Mount { dir: path.clone() }) {
+        Ok(_) => {
+            println!("lkm: sandbox /dev, /proc and /sys mounted on {path}");
+            0
+        }
+        Err(e) => {
+            eprintln!("lkm: ERROR: {e}");
+            eprintln!(
+                "lkm: 'lkm cat', 'lkm write' and 'lkm ioctl' still reach the sandbox's files"
+            );
+            1
+        }
+    }
+}
+
+/// `lkm umount DIR`.
+pub fn umount(dir: &str) -> i32 {
+    let path = mount_path(dir).unwrap_or_else(|_| dir.to_string());
+    let c = client();
+    match c.request(&Request::Umount { dir: path }) {
+        Ok(_) => 0,
+        Err(e) => {
+            eprintln!("lkm: ERROR: {e}");
+            1
+        }
+    }
+}
+
+fn boot_kernel() -> i32 {
     let c = client();
     let exe = match exe() {
         Ok(e) => e,

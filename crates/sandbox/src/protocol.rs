@@ -94,6 +94,15 @@ pub enum Request {
     Unlink {
         path: String,
     },
+    /// Mounts the sandbox's `/dev`, `/proc` and `/sys` on `dir` (an absolute host path) through
+    /// FUSE, served by the kernel process; the payload is an error message on failure.
+    Mount {
+        dir: String,
+    },
+    /// Unmounts a directory `Mount` mounted.
+    Umount {
+        dir: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,6 +285,12 @@ impl Request {
             Request::Unlink { path } => {
                 e.u8(28).bytes(path.as_bytes());
             }
+            Request::Mount { dir } => {
+                e.u8(30).bytes(dir.as_bytes());
+            }
+            Request::Umount { dir } => {
+                e.u8(31).bytes(dir.as_bytes());
+            }
         }
         write_frame(w, &e.0)
     }
@@ -353,6 +368,8 @@ impl Request {
                 dev: d.u32()?,
             },
             28 => Request::Unlink { path: d.string()? },
+            30 => Request::Mount { dir: d.string()? },
+            31 => Request::Umount { dir: d.string()? },
             _ => return Err(bad()),
         };
         if !d.0.is_empty() {
@@ -472,6 +489,12 @@ mod tests {
             },
             Request::Unlink {
                 path: "/dev/x".into(),
+            },
+            Request::Mount {
+                dir: "/tmp/m".into(),
+            },
+            Request::Umount {
+                dir: "/tmp/m".into(),
             },
         ];
         for r in all {

@@ -17,6 +17,35 @@ pub const SOCKET_NAME: &str = "kernel.sock";
 pub const PID_NAME: &str = "kernel.pid";
 pub const LOG_NAME: &str = "kernel.log";
 
+/// A FUSE front the kernel process serves `Mount` and `Umount` with (the `lkm-fusefs` crate,
+/// registered by the program before `kernel_main`; the sandbox itself does not depend on it).
+pub struct MountService {
+    pub mount: fn(&Path) -> Result<(), String>,
+    pub umount: fn(&Path) -> Result<(), String>,
+    pub umount_all: fn(),
+}
+
+static MOUNT_SERVICE: std::sync::OnceLock<MountService> = std::sync::OnceLock::new();
+
+/// Registers the FUSE front (once; later calls are ignored).
+pub fn set_mount_service(s: MountService) {
+    let _ = MOUNT_SERVICE.set(s);
+}
+
+fn mount_request(dir: &str, mount: bool) -> (i32, Vec<u8>) {
+    let Some(s) = MOUNT_SERVICE.get() else {
+        return (
+            libc::ENOSYS,
+            b"this sandbox kernel was built without its FUSE front".to_vec(),
+        );
+    };
+    let f = if mount { s.mount } else { s.umount };
+    match f(Path::new(dir)) {
+        Ok(()) => (0, Vec::new()),
+        Err(e) => (libc::EIO, e.into_bytes()),
+    }
+}
+
 /// The kernel process's main: never returns unless it cannot start.
 pub fn kernel_main(state: &Path) -> Result<(), String> {
     // The arena must be reserved before other threads or large allocations exist.
@@ -148,6 +177,9 @@ fn serve(conn: UnixStream, uid: u32, state: &Path) {
         }
         send(Reply::Done { errno, payload });
         if halt {
+            if let Some(s) = MOUNT_SERVICE.get() {
+                (s.umount_all)();
+            }
             let _ = std::fs::remove_file(state.join(SOCKET_NAME));
             let _ = std::fs::remove_file(state.join(PID_NAME));
             let _ = writer.lock().map(|mut w| w.flush());
@@ -244,6 +276,8 @@ fn handle(req: Request, received: Instant) -> (i32, Vec<u8>) {
             k.printk(5, "reboot: System halted");
             (0, Vec::new())
         }
+        Request::Mount { dir } => mount_request(&dir, true),
+        Request::Umount { dir } => mount_request(&dir, false),
         // File sessions on `/dev` nodes (services/chardev.rs), in the client's process context.
         req @ (Request::Open { .. }
         | Request::Read { .. }

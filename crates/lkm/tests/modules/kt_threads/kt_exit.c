@@ -2,9 +2,16 @@
 // stopped before it ever ran (-EINTR).
 #include <linux/module.h>
 #include <linux/kthread.h>
+#include <linux/atomic.h>
+#include <linux/delay.h>
+
+/* As on Linux, a thread stopped before its function starts returns -EINTR without running it:
+ * init waits until the three woken threads are running before it stops them. */
+static atomic_t started = ATOMIC_INIT(0);
 
 static void wait_for_stop(void)
 {
+	atomic_inc(&started);
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop())
@@ -54,6 +61,8 @@ static int __init kt_exit_init(void)
 
 	if (IS_ERR(a) || IS_ERR(b) || IS_ERR(c) || IS_ERR(d))
 		return -ENOMEM;
+	while (atomic_read(&started) < 3)
+		msleep(1);
 	pr_info("kt_exit: returned %d\n", kthread_stop(a));
 	pr_info("kt_exit: kthread_exit %d\n", kthread_stop(b));
 	pr_info("kt_exit: complete_and_exit %d\n", kthread_stop(c));
