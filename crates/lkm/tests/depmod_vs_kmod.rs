@@ -13,6 +13,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod kmodiff;
+use kmodiff::assert_same;
+
 const OUTPUTS: [&str; 10] = [
     "modules.dep",
     "modules.dep.bin",
@@ -169,35 +172,6 @@ fn run_tool(kmod: bool, root: &Path, moddir: &Path, args: &[String]) -> Run {
         code: o.status.code(),
         files,
     }
-}
-
-/// Panics with the first differing line and some context.
-fn assert_same(what: &str, expected: &[u8], actual: &[u8]) {
-    if expected == actual {
-        return;
-    }
-    let e: Vec<&[u8]> = expected.split(|&b| b == b'\n').collect();
-    let a: Vec<&[u8]> = actual.split(|&b| b == b'\n').collect();
-    let i = e
-        .iter()
-        .zip(&a)
-        .position(|(x, y)| x != y)
-        .unwrap_or(e.len().min(a.len()));
-    let show = |v: &[&[u8]]| {
-        v[i.saturating_sub(2)..(i + 3).min(v.len())]
-            .iter()
-            .map(|l| format!("    {:?}", String::from_utf8_lossy(l)))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    panic!(
-        "{what}: differs from kmod at line {} ({} vs {} bytes)\n  kmod:\n{}\n  lkm:\n{}",
-        i + 1,
-        expected.len(),
-        actual.len(),
-        show(&e),
-        show(&a)
-    );
 }
 
 /// Runs kmod then lkm on the same tree with `args`; everything must agree. Returns kmod's run.

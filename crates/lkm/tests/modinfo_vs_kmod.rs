@@ -9,6 +9,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod kmodiff;
+use kmodiff::assert_same;
+
 struct Corpus {
     dir: PathBuf,
     release: String,
@@ -114,35 +117,6 @@ fn kmod(args: &[String]) -> Run {
 
 fn lkm(args: &[String]) -> Run {
     run(env!("CARGO_BIN_EXE_lkm"), &["modinfo"], args)
-}
-
-/// Panics with the first differing line and some context.
-fn assert_same(what: &str, expected: &[u8], actual: &[u8]) {
-    if expected == actual {
-        return;
-    }
-    let e: Vec<&[u8]> = expected.split(|&b| b == b'\n').collect();
-    let a: Vec<&[u8]> = actual.split(|&b| b == b'\n').collect();
-    let i = e
-        .iter()
-        .zip(&a)
-        .position(|(x, y)| x != y)
-        .unwrap_or(e.len().min(a.len()));
-    let show = |v: &[&[u8]]| {
-        v[i.saturating_sub(3)..(i + 3).min(v.len())]
-            .iter()
-            .map(|l| format!("    {:?}", String::from_utf8_lossy(l)))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    panic!(
-        "{what}: output differs from kmod at line {} ({} vs {} lines)\n  kmod:\n{}\n  lkm:\n{}",
-        i + 1,
-        e.len(),
-        a.len(),
-        show(&e),
-        show(&a)
-    );
 }
 
 fn compare(what: &str, args: &[String]) {
