@@ -9,25 +9,36 @@
 //!
 //! Files are shown as regular files of size 0 opened with `FOPEN_DIRECT_IO` (a FUSE mount is
 //! `nodev`, and the sizes are not known before reading), so every read reaches the filesystem.
-//! Requests are served on one thread: a driver that blocks holds up the whole mount.
+//!
+//! Requests are served by [`THREADS`] threads (each with its own `/dev/fuse` descriptor), so a
+//! driver that blocks one caller does not hold up the others. A signal to a caller blocked in a
+//! driver interrupts the driver's sleep: the [`signals`] watcher reads the caller's pending signals
+//! from `/proc/<tid>/status` while its request sleeps (fuser does not pass on FUSE's own interrupt
+//! requests), and the driver's `-ERESTARTSYS` reaches the caller as `EINTR`. `poll` waits on the
+//! driver's wait queues and notifies the kernel when one is woken.
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use fuser::{
     Config, Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo,
-    IoctlFlags, LockOwner, MountOption, OpenFlags, ReplyAttr, ReplyData, ReplyDirectory,
-    ReplyEmpty, ReplyEntry, ReplyIoctl, ReplyOpen, ReplyWrite, Request, SessionACL, TimeOrNow,
-    WriteFlags,
+    IoctlFlags, LockOwner, MountOption, OpenFlags, PollEvents, PollFlags, PollNotifier, ReplyAttr,
+    ReplyData, ReplyDirectory, ReplyEmpty, ReplyEntry, ReplyIoctl, ReplyOpen, ReplyPoll,
+    ReplyWrite, Request, SessionACL, TimeOrNow, WriteFlags,
 };
 use lkm_sandbox::services::chardev::{self, FileOps, IoctlArg, OpenFile};
 use lkm_sandbox::views;
 
 /// Attributes are not cached: nodes come and go with modules.
 const TTL: Duration = Duration::ZERO;
+
+/// Threads serving a mount: as many callers can be blocked in drivers at once.
+pub const THREADS: usize = 8;
+
+mod signals;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -39,8 +50,33 @@ enum Kind {
 }
 
 enum Handle {
-    Dev(OpenFile),
+    Dev(DevFile),
     View { path: String, snapshot: Vec<u8> },
+}
+
+/// An open `/dev` node.
+struct DevFile {
+    file: OpenFile,
+    /// Where the caller's file position should be after the last read or write: a read or write at
+    /// another offset follows an `lseek` (which FUSE handles without asking), passed on to the
+    /// driver as `SEEK_SET`.
+    pos: Mutex<u64>,
+}
+
+impl DevFile {
+    /// Moves the driver's `f_pos` to FUSE's `offset` if the caller seeked.
+    fn seek_to(&self, offset: u64) -> Result<(), i32> {
+        let pos = *self.pos.lock().unwrap_or_else(|e| e.into_inner());
+        if pos != offset {
+            self.file.llseek(offset as i64, libc::SEEK_SET)?;
+            *self.pos.lock().unwrap_or_else(|e| e.into_inner()) = offset;
+        }
+        Ok(())
+    }
+
+    fn advance(&self, offset: u64, n: usize) {
+        *self.pos.lock().unwrap_or_else(|e| e.into_inner()) = offset + n as u64;
+    }
 }
 
 #[derive(Default)]
@@ -64,23 +100,34 @@ impl Inodes {
 
 struct SandboxFs {
     inodes: Mutex<Inodes>,
-    handles: Mutex<HashMap<u64, Handle>>,
+    handles: Mutex<HashMap<u64, Arc<Handle>>>,
     next_fh: Mutex<u64>,
     uid: u32,
     gid: u32,
+    /// Poll notifications to send (a driver's wake-up runs under its wait queue's lock).
+    notify: Mutex<mpsc::Sender<PollNotifier>>,
 }
 
+/// The caller's errno for a driver's: the restart codes, which never reach user space, are
+/// `EINTR` (FUSE cannot restart a call).
 fn errno(e: i32) -> Errno {
+    const ERESTARTSYS: i32 = 512;
+    const ERESTART_RESTARTBLOCK: i32 = 516;
+    if (ERESTARTSYS..=ERESTART_RESTARTBLOCK).contains(&e) {
+        return Errno::EINTR;
+    }
     Errno::from_i32(e)
 }
 
-/// Makes this thread's task the calling process's (`current->pid`, `current->comm`).
-fn enter(req: &Request) {
+/// Makes this thread's task the calling process's (`current->pid`, `current->comm`) for the
+/// request, and lets its signals reach the driver until the returned guard drops.
+fn enter(req: &Request) -> signals::Serving {
     let pid = req.pid();
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"))
         .map(|s| s.trim_end().to_string())
         .unwrap_or_else(|_| "fuse".into());
     lkm_sandbox::sched::set_current_identity(pid as i32, &comm);
+    signals::Serving::begin(pid)
 }
 
 /// What `path` is in the sandbox, or `None` if it does not exist.
@@ -146,24 +193,21 @@ impl SandboxFs {
         self.handles
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(fh, h);
+            .insert(fh, Arc::new(h));
         fh
     }
 
-    /// Runs `f` on an open file, taken out of the table while the driver runs.
-    fn with_handle<R>(&self, fh: FileHandle, f: impl FnOnce(&mut Handle) -> R) -> Result<R, Errno> {
-        let mut h = self
+    /// Runs `f` on an open file. Several requests may use one file at once (threads of a process
+    /// sharing a descriptor), as on Linux; the driver does its own locking.
+    fn with_handle<R>(&self, fh: FileHandle, f: impl FnOnce(&Handle) -> R) -> Result<R, Errno> {
+        let h = self
             .handles
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(&fh.0)
+            .get(&fh.0)
+            .cloned()
             .ok_or(Errno::EBADF)?;
-        let r = f(&mut h);
-        self.handles
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(fh.0, h);
-        Ok(r)
+        Ok(f(&h))
     }
 }
 
@@ -221,12 +265,15 @@ impl Filesystem for SandboxFs {
         let Some(path) = self.path(ino) else {
             return reply.error(Errno::ENOENT);
         };
-        enter(req);
+        let _serving = enter(req);
         let h = match classify(&path) {
             None => return reply.error(Errno::ENOENT),
             Some(Kind::Dir) => return reply.error(Errno::EISDIR),
             Some(Kind::Dev) => match chardev::open(&path, flags.0) {
-                Ok(f) => Handle::Dev(f),
+                Ok(file) => Handle::Dev(DevFile {
+                    file,
+                    pos: Mutex::new(0),
+                }),
                 Err(e) => return reply.error(errno(e)),
             },
             Some(Kind::View) => {
@@ -256,10 +303,17 @@ impl Filesystem for SandboxFs {
         _lock_owner: Option<LockOwner>,
         reply: ReplyData,
     ) {
-        enter(req);
+        let _serving = enter(req);
         let r = self.with_handle(fh, |h| match h {
-            // The driver keeps its own position (`f_pos`); FUSE's offset is not used.
-            Handle::Dev(f) => f.read(size as usize).map_err(errno),
+            // The driver keeps its own position (`f_pos`); FUSE's offset only tells of a seek.
+            Handle::Dev(d) => {
+                let _ = d.seek_to(offset);
+                let r = d.file.read(size as usize).map_err(errno);
+                if let Ok(data) = &r {
+                    d.advance(offset, data.len());
+                }
+                r
+            }
             Handle::View { snapshot, .. } => {
                 let at = (offset as usize).min(snapshot.len());
                 let end = at.saturating_add(size as usize).min(snapshot.len());
@@ -277,16 +331,23 @@ impl Filesystem for SandboxFs {
         req: &Request,
         _ino: INodeNo,
         fh: FileHandle,
-        _offset: u64,
+        offset: u64,
         data: &[u8],
         _write_flags: WriteFlags,
         _flags: OpenFlags,
         _lock_owner: Option<LockOwner>,
         reply: ReplyWrite,
     ) {
-        enter(req);
+        let _serving = enter(req);
         let r = self.with_handle(fh, |h| match h {
-            Handle::Dev(f) => f.write(data).map_err(errno),
+            Handle::Dev(d) => {
+                let _ = d.seek_to(offset);
+                let r = d.file.write(data).map_err(errno);
+                if let Ok(n) = r {
+                    d.advance(offset, n);
+                }
+                r
+            }
             Handle::View { path, .. } => views::write_file(path, data)
                 .map(|_| data.len())
                 .map_err(errno),
@@ -308,14 +369,14 @@ impl Filesystem for SandboxFs {
         out_size: u32,
         reply: ReplyIoctl,
     ) {
-        enter(req);
+        let _serving = enter(req);
         // A restricted FUSE ioctl carries the `_IOC_SIZE` bytes of the argument both ways.
         let mut buf = in_data.to_vec();
         if buf.len() < out_size as usize {
             buf.resize(out_size as usize, 0);
         }
         let r = self.with_handle(fh, |h| match h {
-            Handle::Dev(f) => f.ioctl(cmd, IoctlArg::Buffer(buf)).map_err(errno),
+            Handle::Dev(d) => d.file.ioctl(cmd, IoctlArg::Buffer(buf)).map_err(errno),
             Handle::View { .. } => Err(Errno::from_i32(libc::ENOTTY)),
         });
         match r.and_then(|r| r) {
@@ -342,11 +403,47 @@ impl Filesystem for SandboxFs {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&fh.0);
-        if let Some(Handle::Dev(f)) = h {
-            enter(req);
-            f.close();
+        // FUSE releases a file after its last request is answered, so this is the only holder.
+        if let Some(Handle::Dev(d)) = h.and_then(|h| Arc::try_unwrap(h).ok()) {
+            let _serving = enter(req);
+            d.file.close();
         }
         reply.ok();
+    }
+
+    fn poll(
+        &self,
+        req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        ph: PollNotifier,
+        events: PollEvents,
+        flags: PollFlags,
+        reply: ReplyPoll,
+    ) {
+        let _serving = enter(req);
+        let r = self.with_handle(fh, |h| match h {
+            Handle::Dev(d) if flags.contains(PollFlags::FUSE_POLL_SCHEDULE_NOTIFY) => {
+                let tx = self
+                    .notify
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                d.file.poll_notify(
+                    events.bits(),
+                    Box::new(move || {
+                        let _ = tx.send(ph);
+                    }),
+                )
+            }
+            Handle::Dev(d) => d.file.poll(events.bits()),
+            Handle::View { .. } => Ok((libc::POLLIN | libc::POLLOUT | libc::POLLRDNORM) as u32),
+        });
+        match r {
+            Ok(Ok(mask)) => reply.poll(PollEvents::from_bits_retain(mask)),
+            Ok(Err(e)) => reply.error(errno(e)),
+            Err(e) => reply.error(e),
+        }
     }
 
     fn readdir(
@@ -413,12 +510,23 @@ pub fn mount(dir: &Path) -> Result<(), String> {
     }
     // SAFETY: getuid and getgid have no preconditions.
     let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let (tx, rx) = mpsc::channel::<PollNotifier>();
+    std::thread::Builder::new()
+        .name("lkm-fuse-poll".into())
+        .spawn(move || {
+            // Ends when the filesystem (every sender) is gone.
+            for ph in rx {
+                let _ = ph.notify();
+            }
+        })
+        .map_err(|e| format!("cannot start the FUSE poll thread: {e}"))?;
     let fs = SandboxFs {
         inodes: Mutex::new(Inodes::default()),
         handles: Mutex::new(HashMap::new()),
         next_fh: Mutex::new(0),
         uid,
         gid,
+        notify: Mutex::new(tx),
     };
     fs.inodes.lock().unwrap_or_else(|e| e.into_inner()).ino("");
     let mut config = Config::default();
@@ -427,6 +535,8 @@ pub fn mount(dir: &Path) -> Result<(), String> {
         MountOption::Subtype("lkm".into()),
     ];
     config.acl = SessionACL::Owner;
+    config.n_threads = Some(THREADS);
+    config.clone_fd = true;
     let session = fuser::spawn_mount(fs, &dir, &config).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::PermissionDenied
             || e.kind() == std::io::ErrorKind::NotFound

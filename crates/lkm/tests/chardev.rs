@@ -424,3 +424,51 @@ fn registrations_left_at_unload_are_reported_and_removed() {
         "lkm: cat: /dev/leaky1: No such device or address\n"
     );
 }
+
+#[test]
+fn poll_and_a_blocking_read_wake_when_another_client_writes() {
+    need_env!();
+    let (k, _) = setup("cdev_wait", &["lkmpipe"]);
+    let mut s = session(&k);
+    let h = s.open("/dev/lkmpipe", libc::O_RDWR).unwrap();
+    // Nothing to read: POLLIN times out (0), POLLOUT is there at once.
+    let t = std::time::Instant::now();
+    assert_eq!(s.poll(h, 1, 150).unwrap(), 0);
+    assert!(t.elapsed() >= std::time::Duration::from_millis(150));
+    assert_eq!(s.poll(h, 4, 0).unwrap() & 4, 4);
+
+    // A poll with a long timeout returns when another client's write wakes the driver's queue.
+    let state = k.state.clone();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let mut w = SandboxKernel::new(state)
+            .session()
+            .expect("session")
+            .with_console(|_| {});
+        let wh = w.open("/dev/lkmpipe", libc::O_WRONLY).unwrap();
+        assert_eq!(w.write(wh, b"wake").unwrap(), 4);
+        w.close(wh).unwrap();
+    });
+    let t = std::time::Instant::now();
+    assert_eq!(s.poll(h, 1, 20_000).unwrap() & 1, 1);
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+    writer.join().unwrap();
+    assert_eq!(s.read(h, 100).unwrap(), b"wake");
+
+    // A read sleeps in wait_event_interruptible until the next write.
+    let state = k.state.clone();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let mut w = SandboxKernel::new(state)
+            .session()
+            .expect("session")
+            .with_console(|_| {});
+        let wh = w.open("/dev/lkmpipe", libc::O_WRONLY).unwrap();
+        w.write(wh, b"later").unwrap();
+        w.close(wh).unwrap();
+    });
+    assert_eq!(s.read(h, 100).unwrap(), b"later");
+    writer.join().unwrap();
+    s.close(h).unwrap();
+    assert_eq!(refcnt(&k, "lkmpipe"), "0");
+}

@@ -112,3 +112,225 @@ fn shell_tools_use_the_mounted_dev_and_proc() {
     k.ok(&["umount", &d]);
     assert!(!mnt.0.join("dev").exists());
 }
+
+/// Runs a Python script in the background, its stdin a pipe that `finish` closes.
+fn python_bg(script: &str) -> std::process::Child {
+    Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs")
+}
+
+/// Waits (up to 20 s) until `what` holds.
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !f() {
+        assert!(
+            std::time::Instant::now() < until,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn finish(child: std::process::Child) -> (Option<i32>, String, String) {
+    let out = child.wait_with_output().expect("child output");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_blocked_reader_sleeps_in_the_driver_until_data_or_a_signal() {
+    need_env!();
+    if !have("python3") {
+        return skip_or_fail("python3 is needed");
+    }
+    let Some((k, mnt)) = setup("fuse_block") else {
+        return;
+    };
+    let b = built_ok("cdev_basic");
+    k.load(&b.ko("lkmpipe"));
+    let d = mnt.0.display().to_string();
+
+    // A reader blocks in wait_event_interruptible; the mount keeps serving other callers; a write
+    // wakes it with the data.
+    let reader = python_bg(&format!(
+        "import os\nfd = os.open('{d}/dev/lkmpipe', os.O_RDONLY)\nprint(os.read(fd, 100).decode(), end='')\n"
+    ));
+    wait_for("the reader to wait", || {
+        k.dmesg()
+            .iter()
+            .any(|l| l.starts_with("lkmpipe: python3 (pid "))
+    });
+    let r = sh(&format!("cat {d}/proc/modules"));
+    assert!(r.stdout.contains("lkmpipe "), "{r:?}");
+    let r = sh(&format!("printf hello > {d}/dev/lkmpipe"));
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert_eq!(finish(reader), (Some(0), "hello".into(), String::new()));
+
+    // A signal interrupts the sleep: the driver returns -ERESTARTSYS, the caller gets EINTR (here
+    // the handler raises, so Python does not retry the read).
+    let reader = python_bg(&format!(
+        "import os, signal\n\
+         def h(*a): raise RuntimeError('signalled')\n\
+         signal.signal(signal.SIGUSR1, h)\n\
+         fd = os.open('{d}/dev/lkmpipe', os.O_RDONLY)\n\
+         try:\n    os.read(fd, 100)\nexcept RuntimeError as e:\n    print(e)\n"
+    ));
+    let pid = reader.id();
+    wait_for("the second reader to wait", || {
+        k.dmesg()
+            .iter()
+            .any(|l| l == &format!("lkmpipe: python3 (pid {pid}) waits"))
+    });
+    // SAFETY: sends a signal to our own child.
+    unsafe { libc::kill(pid as i32, libc::SIGUSR1) };
+    assert_eq!(
+        finish(reader),
+        (Some(0), "signalled\n".into(), String::new())
+    );
+    wait_for("the driver to see the signal", || {
+        k.dmesg()
+            .iter()
+            .any(|l| l == "lkmpipe: python3 interrupted")
+    });
+
+    // A reader killed while it sleeps is released, and the module can go.
+    let mut reader = python_bg(&format!(
+        "import os\nfd = os.open('{d}/dev/lkmpipe', os.O_RDONLY)\nos.read(fd, 100)\n"
+    ));
+    let pid = reader.id();
+    wait_for("the third reader to wait", || {
+        k.dmesg()
+            .iter()
+            .any(|l| l == &format!("lkmpipe: python3 (pid {pid}) waits"))
+    });
+    assert_eq!(k.cat("/sys/module/lkmpipe/refcnt").trim(), "1");
+    reader.kill().unwrap();
+    reader.wait().unwrap();
+    wait_for("the killed reader's file to be released", || {
+        k.cat("/sys/module/lkmpipe/refcnt").trim() == "0"
+    });
+    k.ok(&["rmmod", "lkmpipe"]);
+    // O_NONBLOCK: nothing to read is EAGAIN, at once.
+    k.load(&b.ko("lkmpipe"));
+    let r = sh(&format!(
+        "python3 -c \"import os\ntry:\n os.read(os.open('{d}/dev/lkmpipe', os.O_RDONLY | os.O_NONBLOCK), 9)\nexcept BlockingIOError: print('EAGAIN')\""
+    ));
+    assert_eq!(r.stdout, "EAGAIN\n", "{r:?}");
+}
+
+#[test]
+fn poll_waits_on_the_drivers_wait_queue() {
+    need_env!();
+    if !have("python3") {
+        return skip_or_fail("python3 is needed");
+    }
+    let Some((k, mnt)) = setup("fuse_poll") else {
+        return;
+    };
+    k.load(&built_ok("cdev_basic").ko("lkmpipe"));
+    let d = mnt.0.display().to_string();
+
+    // Nothing to read: poll times out with no events; POLLOUT is ready at once.
+    let r = sh(&format!(
+        "python3 -c \"import os, select\nfd = os.open('{d}/dev/lkmpipe', os.O_RDWR)\np = select.poll(); p.register(fd, select.POLLIN)\nprint(p.poll(200))\nq = select.poll(); q.register(fd, select.POLLOUT)\nprint(q.poll(5000))\""
+    ));
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines[0], "[]", "{r:?}");
+    assert!(
+        lines[1].starts_with("[(") && lines[1].contains(", 4)]"),
+        "{r:?}"
+    );
+
+    // A poller sleeps until a writer's wake_up_interruptible() reaches it through FUSE's
+    // notification, long before its 20 s timeout.
+    let poller = python_bg(&format!(
+        "import os, select, time\n\
+         fd = os.open('{d}/dev/lkmpipe', os.O_RDONLY)\n\
+         p = select.poll(); p.register(fd, select.POLLIN)\n\
+         print('polling', flush=True)\n\
+         t = time.monotonic(); ev = p.poll(20000)\n\
+         print(ev[0][1] & select.POLLIN, time.monotonic() - t < 10, os.read(fd, 10).decode())\n"
+    ));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let r = sh(&format!("printf ping > {d}/dev/lkmpipe"));
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let (code, out, err) = finish(poller);
+    assert_eq!(
+        (code, out.as_str()),
+        (Some(0), "polling\n1 True ping\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_open_file_holds_the_module_and_bad_pointers_are_efault() {
+    need_env!();
+    if !have("python3") {
+        return skip_or_fail("python3 is needed");
+    }
+    let Some((k, mnt)) = setup("fuse_hold") else {
+        return;
+    };
+    let d = mnt.0.display().to_string();
+
+    // rmmod while a program has the device open fails with kmod's message, and works after close.
+    let holder = python_bg(&format!(
+        "import sys\nf = open('{d}/dev/acme', 'rb')\nprint('open', flush=True)\nsys.stdin.readline()\n"
+    ));
+    // Two references, as chrdev_open takes them: the cdev's owner and the fops' owner.
+    wait_for("the holder to open", || {
+        k.cat("/sys/module/acme/refcnt").trim() == "2"
+    });
+    let r = k.run(&["rmmod", "acme"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (Some(1), "rmmod: ERROR: Module acme is in use\n"),
+        "{r:?}"
+    );
+    drop(finish(holder));
+    wait_for("the holder's file to be released", || {
+        k.cat("/sys/module/acme/refcnt").trim() == "0"
+    });
+    k.ok(&["rmmod", "acme"]);
+    k.load(&built_ok("cdev_basic").ko("acme"));
+
+    // A process killed with the file open (sleep's stdin) has it released.
+    let mut sleeper = Command::new("sh")
+        .args(["-c", &format!("exec sleep 600 < {d}/dev/acme")])
+        .spawn()
+        .unwrap();
+    wait_for("sleep to open", || {
+        k.cat("/sys/module/acme/refcnt").trim() == "2"
+    });
+    sleeper.kill().unwrap();
+    sleeper.wait().unwrap();
+    wait_for("the killed process's file to be released", || {
+        k.cat("/sys/module/acme/refcnt").trim() == "0"
+    });
+
+    // ACME_BAD (_IOR('a', 2, int)) copies to 100 bytes past the argument: outside the caller's
+    // memory, so EFAULT, and the sandbox is fine.
+    let r = sh(&format!(
+        "python3 -c \"import fcntl, errno\nf = open('{d}/dev/acme', 'rb', buffering=0)\ntry:\n fcntl.ioctl(f.fileno(), (2 << 30) | (4 << 16) | (ord('a') << 8) | 2, bytes(4))\nexcept OSError as e: print(errno.errorcode[e.errno])\""
+    ));
+    assert_eq!((r.code, r.stdout.as_str()), (Some(0), "EFAULT\n"), "{r:?}");
+    assert!(k.proc_modules()[0].starts_with("acme "));
+
+    // A seek on the file moves the driver's f_pos (default_llseek): reading again from 0 gives the
+    // message again.
+    k.ok(&["write", "/dev/acme", "twice"]);
+    let r = sh(&format!(
+        "python3 -c \"f = open('{d}/dev/acme', 'rb', buffering=0)\na = f.read(100); f.seek(0); b = f.read(100); f.seek(2); c = f.read(100)\nprint(a, b, c)\""
+    ));
+    assert_eq!(r.stdout, "b'twice\\n' b'twice\\n' b'ice\\n'\n", "{r:?}");
+    assert_eq!(k.cat("/sys/module/acme/refcnt").trim(), "0");
+}

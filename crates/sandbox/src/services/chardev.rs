@@ -1427,6 +1427,8 @@ pub struct OpenFile {
     /// Modules held while the file is open (`struct module` addresses).
     held: Vec<u64>,
     pub path: String,
+    /// The poll waiter armed by the last [`OpenFile::poll_notify`] that found no event.
+    poller: Mutex<Option<PollWaiter>>,
 }
 
 impl OpenFile {
@@ -1540,6 +1542,7 @@ pub fn open(path: &str, flags: i32) -> Result<OpenFile, i32> {
         fops,
         held,
         path: path.to_string(),
+        poller: Mutex::new(None),
     };
     let open_fn = of.op(fop::OPEN);
     if open_fn != 0 {
@@ -1706,9 +1709,147 @@ impl FileOps for OpenFile {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Poll waiters: `poll_wait()` queues on the driver's wait queues, and a wake-up calls back.
+
+/// Wait queue heads one poll can wait on (Linux's `poll_table_page` holds many more; drivers name
+/// one or two).
+const POLL_ENTRIES: u64 = 8;
+/// A waiter's layout: `poll_table` (`_qproc` 0, `_key` 8), the waiter id 16, the count of queued
+/// entries 24, then per entry the `wait_queue_head *` and a 40-byte `wait_queue_entry`.
+mod pw {
+    pub const QPROC: u64 = 0;
+    pub const KEY: u64 = 8;
+    pub const ID: u64 = 16;
+    pub const COUNT: u64 = 24;
+    pub const ENTRIES: u64 = 32;
+    pub const ENTRY_SIZE: u64 = 48;
+    /// In an entry: the head, then the `wait_queue_entry` (`flags` 0, `private` 8, `func` 16).
+    pub const WQE: u64 = 8;
+}
+
+/// A `poll_table` whose `poll_wait()`s add entries to the driver's wait queues.
+struct PollWaiter {
+    obj: HostObj,
+    id: u64,
+}
+
+type PollWake = Box<dyn FnOnce() + Send>;
+
+/// What to do when an armed waiter's wait queue is woken, by waiter id (each runs once).
+fn poll_wakers() -> &'static Mutex<HashMap<u64, PollWake>> {
+    static W: OnceLock<Mutex<HashMap<u64, PollWake>>> = OnceLock::new();
+    W.get_or_init(Default::default)
+}
+
+extern "C" {
+    fn add_wait_queue(head: u64, entry: u64);
+    fn remove_wait_queue(head: u64, entry: u64);
+}
+
+/// `poll_table->_qproc` (`__pollwait`): queue an entry of the waiter `pt` on `head`.
+extern "C" fn lkm_poll_queue_proc(_file: u64, head: u64, pt: u64) {
+    let n = r32(pt + pw::COUNT) as u64;
+    if n >= POLL_ENTRIES || head == 0 {
+        return;
+    }
+    let e = pt + pw::ENTRIES + n * pw::ENTRY_SIZE;
+    w64(e, head);
+    w32(e + pw::WQE, 0);
+    w64(e + pw::WQE + 8, pt);
+    w64(e + pw::WQE + 16, lkm_poll_wake as *const () as u64);
+    w32(pt + pw::COUNT, n as u32 + 1);
+    // SAFETY: `head` is the wait_queue_head the driver passed to poll_wait (live while its file is
+    // open), and the entry lives in the waiter until `poll_disarm` removes it.
+    unsafe { add_wait_queue(head, e + pw::WQE) };
+}
+
+/// The entries' wake function (`pollwake`): a wake-up whose key names none of the polled events
+/// is ignored; otherwise the waiter's callback runs, once. Runs under the wait queue's lock, so
+/// the callback must not block.
+extern "C" fn lkm_poll_wake(entry: u64, _mode: u32, _sync: i32, key: u64) -> i32 {
+    let pt = r64(entry + 8);
+    let events = r32(pt + pw::KEY) | 0x8 | 0x10;
+    if key != 0 && (key as u32) & events == 0 {
+        return 0;
+    }
+    let id = r64(pt + pw::ID);
+    let cb = poll_wakers()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&id);
+    if let Some(cb) = cb {
+        cb();
+    }
+    1
+}
+
+impl OpenFile {
+    /// `vfs_poll` that stays armed: when the driver reports none of `events` (nor an error or
+    /// hang-up), `on_wake` runs once the next time a wait queue it named in `poll_wait()` is
+    /// woken, and the caller polls again. Returns the driver's mask.
+    pub fn poll_notify(&self, events: u32, on_wake: PollWake) -> Result<u32, i32> {
+        self.poll_disarm();
+        let f = self.op(fop::POLL);
+        if f == 0 {
+            return Ok(DEFAULT_POLLMASK);
+        }
+        let obj = HostObj::new((pw::ENTRIES + POLL_ENTRIES * pw::ENTRY_SIZE) as usize)
+            .ok_or(libc::ENOMEM)?;
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let pt = obj.0;
+        w64(pt + pw::QPROC, lkm_poll_queue_proc as *const () as u64);
+        w32(pt + pw::KEY, events | 0x8 | 0x10);
+        w64(pt + pw::ID, id);
+        poll_wakers()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, on_wake);
+        let waiter = PollWaiter { obj, id };
+        let mask = match call(f, &[self.file.0, pt], "do_sys_poll") {
+            Ok(m) => m as u32,
+            Err(e) => {
+                disarm(waiter);
+                return Err(e);
+            }
+        };
+        if mask & (events | 0x8 | 0x10) != 0 {
+            disarm(waiter);
+        } else {
+            *self.poller.lock().unwrap_or_else(|e| e.into_inner()) = Some(waiter);
+        }
+        Ok(mask)
+    }
+
+    /// Takes the armed waiter off the driver's wait queues.
+    pub fn poll_disarm(&self) {
+        let w = self.poller.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(w) = w {
+            disarm(w);
+        }
+    }
+}
+
+fn disarm(w: PollWaiter) {
+    let pt = w.obj.0;
+    for i in 0..(r32(pt + pw::COUNT) as u64).min(POLL_ENTRIES) {
+        let e = pt + pw::ENTRIES + i * pw::ENTRY_SIZE;
+        // SAFETY: the entry was added to this head by lkm_poll_queue_proc; the head lives as long as
+        // the file is open (the file holds its module), and removal takes the head's lock, so no
+        // wake-up runs on the entry afterwards.
+        unsafe { remove_wait_queue(r64(e), e + pw::WQE) };
+    }
+    poll_wakers()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&w.id);
+}
+
 impl OpenFile {
     /// `__fput`: the driver's release, then the module references.
     pub fn close(self) {
+        self.poll_disarm();
         let rel = self.op(fop::RELEASE);
         if rel != 0 {
             let _ = call(rel, &[self.inode.0, self.file.0], "__fput");
@@ -1790,18 +1931,30 @@ pub fn handle_request(req: Request) -> Result<Vec<u8>, i32> {
         } => {
             let deadline =
                 std::time::Instant::now() + std::time::Duration::from_millis(timeout_ms as u64);
+            let me = crate::sched::current();
             loop {
-                let mask = with_file(handle, |f| f.poll(events))??;
+                let waker = me.clone();
+                let mask = with_file(handle, |f| {
+                    f.poll_notify(
+                        events,
+                        Box::new(move || {
+                            waker.wake();
+                        }),
+                    )
+                })??;
                 let wanted = mask & (events | 0x8 | 0x10);
+                let now = std::time::Instant::now();
                 if wanted != 0
-                    || std::time::Instant::now() >= deadline
-                    || crate::sched::current()
-                        .sigpending
-                        .load(std::sync::atomic::Ordering::Acquire)
+                    || now >= deadline
+                    || me.sigpending.load(std::sync::atomic::Ordering::Acquire)
                 {
+                    let _ = with_file(handle, |f| f.poll_disarm());
                     return Ok(wanted.to_le_bytes().to_vec());
                 }
-                std::thread::sleep(std::time::Duration::from_millis(5));
+                // A wake-up between the poll and here leaves the task marked woken, so this
+                // returns at once (`poll_schedule_timeout`).
+                me.set_state(crate::sched::TASK_INTERRUPTIBLE);
+                me.sleep(Some(deadline - now));
             }
         }
         Request::Close { handle } => {

@@ -590,6 +590,9 @@ fn export(name: &'static str, gpl_only: bool, addr: usize) -> ExportEntry {
 /// Declares the C entry points of `csrc/sync.c` and lists them as exports.
 macro_rules! c_exports {
     ($($gpl:literal $name:ident),* $(,)?) => {{
+        // Declared without their signatures, only to take their addresses (callers elsewhere
+        // declare the real ones).
+        #[allow(clashing_extern_declarations)]
         extern "C" {
             $(fn $name();)*
         }
