@@ -1,7 +1,7 @@
 //! Issue 6, "What Linux cannot tell you": leaks, memory misuse and code that outlives its module.
 //! Each example of `examples/faults/` is loaded into a sandbox kernel; the test checks the report it
 //! produces and that the kernel then loads, uses and unloads another module (hello) normally. The
-//! stress test makes a module oops 200 times in init, exit, timer, tasklet, work and kthread
+//! stress test makes a module oops 200 times in init, exit, timer, tasklet, work, kthread and read
 //! context and checks that the kernel stays responsive and its memory bounded.
 
 mod common;
@@ -508,7 +508,7 @@ fn two_hundred_oopses_in_every_context() {
                 2 => ("fault_where.ko", "fault_where", "exit"),
                 1 => ("fault_where2.ko", "fault_where2", "init"),
                 _ => {
-                    let c = ["timer", "tasklet", "work", "kthread"][(next() % 4) as usize];
+                    let c = ["timer", "tasklet", "work", "kthread", "read"][(next() % 5) as usize];
                     ("fault_where.ko", "fault_where", c)
                 }
             };
@@ -522,6 +522,12 @@ fn two_hundred_oopses_in_every_context() {
                 );
             } else {
                 assert_eq!(r.code, Some(0), "{ctx}: {r:?}");
+            }
+            if ctx == "read" {
+                // The reading process's system call fails; its file is released.
+                let r = k.run(&["cat", "/dev/fault_where"]);
+                assert_eq!(r.code, Some(1), "{r:?}");
+                assert!(r.stderr.contains("Bad address"), "{r:?}");
             }
             if ctx != "exit" {
                 oopses += 1;
@@ -567,4 +573,78 @@ fn two_hundred_oopses_in_every_context() {
         started.elapsed().as_secs_f64()
     );
     assert_eq!(loads, STRESS_LOADS);
+}
+
+#[test]
+fn the_oops_example_oopses_in_a_read_and_in_a_timer() {
+    need_env!();
+    let (b, _) = faults();
+    let k = Kernel::new("fault_oops").at(&b.dir);
+    k.boot();
+    k.load(&b.ko("fault_oops"));
+    // The reading process's system call fails; the report names it and the module's frames.
+    let r = k.run(&["cat", "/dev/fault_oops"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(
+        r.stderr.ends_with("/dev/fault_oops: Bad address\n"),
+        "{r:?}"
+    );
+    let log = wait_for(&k, "---[ end trace 0000000000000000 ]---");
+    let at = log
+        .iter()
+        .position(|l| l == "fault_oops: writing through a NULL pointer in read context")
+        .expect("the read ran");
+    assert_eq!(
+        log[at + 1],
+        "BUG: kernel NULL pointer dereference, address: 0000000000000000"
+    );
+    assert_eq!(log[at + 4], "Oops: 0002 [#1] PREEMPT SMP NOPTI");
+    assert!(
+        log[at + 7].starts_with("RIP: 0010:fault_oops_hit+0x"),
+        "{}",
+        log[at + 7]
+    );
+    assert!(log[at + 7].ends_with(" [fault_oops]"));
+    let trace = log[at..].iter().position(|l| l == "Call Trace:").unwrap() + at;
+    assert!(
+        log[trace..trace + 6]
+            .iter()
+            .any(|l| l.starts_with(" ? fault_oops_read+0x")),
+        "{:?}",
+        &log[trace..]
+    );
+    assert!(k.tainted() & (1 << 7) != 0, "taint D");
+    // The file was released: the module can go, and come back to oops in a timer.
+    k.ok(&["rmmod", "fault_oops"]);
+    k.ok(&[
+        "insmod",
+        &b.ko("fault_oops").display().to_string(),
+        "where=timer",
+    ]);
+    wait_for(
+        &k,
+        "fault_oops: writing through a NULL pointer in timer context",
+    );
+    let log = {
+        let start = Instant::now();
+        loop {
+            let log = k.dmesg();
+            if log.iter().any(|l| l.starts_with("Oops: 0002 [#2] ")) {
+                break log;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "{log:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let at = log
+        .iter()
+        .position(|l| l.starts_with("Oops: 0002 [#2] "))
+        .unwrap();
+    assert!(
+        log[at + 1].contains(" Comm: ksoftirqd/0 "),
+        "{}",
+        log[at + 1]
+    );
+    k.ok(&["rmmod", "fault_oops"]);
+    hello_still_works(&k);
 }

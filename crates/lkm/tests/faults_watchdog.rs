@@ -259,3 +259,47 @@ fn sleeping_in_timer_and_tasklet_callbacks_is_reported() {
     assert!(log.iter().any(|l| l == "wd_tasklet_sleep: tasklet ran=1"));
     k.ok(&["rmmod", "wd_timer_sleep", "wd_tasklet_sleep"]);
 }
+
+#[test]
+fn user_access_outside_a_system_call_is_reported_and_fails() {
+    need_env!();
+    let b = built_ok("faults");
+    let k = Kernel::new("fault_uaccess");
+    k.load(&b.ko("fault_uaccess"));
+    let log = wait_for(&k, "fault_uaccess: ", 2, 10);
+    assert!(
+        log.iter()
+            .any(|l| l == "fault_uaccess: kthread copy_to_user left 4 bytes"),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l == "fault_uaccess: timer get_user returned -14"),
+        "{log:?}"
+    );
+    let log = k.dmesg();
+    let kthread = index_of(
+        &log,
+        "copy_to_user() outside a system call, in a kthread: there is no user memory here (user address 0x00007ffd12345000, 4 bytes); the access fails",
+    );
+    assert_eq!(log[kthread - 1], "------------[ cut here ]------------");
+    assert!(
+        log[kthread + 1].starts_with("WARNING: CPU: 0 PID: ")
+            && log[kthread + 1].contains(" at fault_uaccess_thread+0x")
+            && log[kthread + 1].ends_with(" [fault_uaccess]"),
+        "{}",
+        log[kthread + 1]
+    );
+    let timer = index_of(
+        &log,
+        "get_user() outside a system call, in interrupt context (a timer or tasklet): there is no user memory here (user address 0x00007ffd12345000, 4 bytes); the access fails",
+    );
+    assert!(
+        log[timer + 1].contains(" at fault_uaccess_timer+0x"),
+        "{}",
+        log[timer + 1]
+    );
+    assert!(k.tainted() & (1 << 9) != 0, "taint W");
+    others_keep_working(&k, "fault_uaccess");
+    k.ok(&["rmmod", "fault_uaccess"]);
+}

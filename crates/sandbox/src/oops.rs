@@ -52,21 +52,37 @@ fn call_trace(rsp: u64) -> Vec<String> {
     call_trace_words(&words)
 }
 
+/// Whether `word` is a return address into module code.
+fn module_return_address(word: u64) -> bool {
+    let in_module_text = kernel().module_at(word).is_some_and(|m| {
+        m.regions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|r| r.text && word >= r.base && word < r.base + r.len)
+    });
+    in_module_text && follows_call(word)
+}
+
+/// The innermost module frame calling into the kernel now: the first return address into
+/// module code on this thread's stack.
+pub fn module_caller() -> Option<u64> {
+    let here = 0u64;
+    let sp = std::hint::black_box(&here) as *const u64 as u64;
+    (0..512u64)
+        .map_while(|i| mem::read_u64(sp + i * 8))
+        .find(|&w| module_return_address(w))
+}
+
 /// [`call_trace`] over stack words already copied.
 fn call_trace_words(words: &[u64]) -> Vec<String> {
-    let k = kernel();
     let mut lines = Vec::new();
     for &word in words {
-        let in_module_text = k.module_at(word).is_some_and(|m| {
-            m.regions
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .iter()
-                .any(|r| r.text && word >= r.base && word < r.base + r.len)
-        });
-        if in_module_text && follows_call(word) {
+        if module_return_address(word) {
+            // A scan meets stale copies of the same return addresses (old frames, saved
+            // registers); each is shown once.
             let line = format!(" ? {}", symbolize(word));
-            if lines.last() != Some(&line) {
+            if !lines.contains(&line) {
                 lines.push(line);
             }
         }
@@ -237,7 +253,12 @@ pub fn warn_report(
     if let Some(m) = message {
         crate::printk::emit(m);
     }
-    let mut warning = format!("WARNING: CPU: 0 PID: {} at {file}:{line}", pid());
+    // Without a source location (`file` empty), the site alone, as a kernel without
+    // CONFIG_DEBUG_BUGVERBOSE prints it.
+    let mut warning = format!("WARNING: CPU: 0 PID: {} at", pid());
+    if !file.is_empty() {
+        warning.push_str(&format!(" {file}:{line}"));
+    }
     if let Some(rip) = rip {
         warning.push(' ');
         warning.push_str(&symbolize(rip));

@@ -1143,10 +1143,46 @@ fn window_span(addr: u64, n: u64) -> Option<(usize, usize, usize)> {
     })
 }
 
+/// Whether this thread serves a process's system call, the only context with user memory. In a
+/// kthread, a work item, a timer or a tasklet, Linux lets a user access reach whatever process
+/// the CPU happens to be in (or fault); the sandbox reports it (`WARN`-style, once per call site,
+/// taint W) and fails it as a bad pointer.
+fn user_context(what: &str, addr: u64, n: u64) -> bool {
+    let t = crate::sched::current();
+    let ctx = if crate::sched::in_interrupt() {
+        "in interrupt context (a timer or tasklet)"
+    } else {
+        match t.kind {
+            crate::sched::TaskKind::Client => return true,
+            crate::sched::TaskKind::Kthread => "in a kthread",
+            crate::sched::TaskKind::Worker => "in a work item",
+            crate::sched::TaskKind::Softirq => "in softirq context",
+        }
+    };
+    let site = crate::oops::module_caller();
+    static REPORTED: Mutex<BTreeSet<u64>> = Mutex::new(BTreeSet::new());
+    if !REPORTED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(site.unwrap_or(0))
+    {
+        return false;
+    }
+    let msg = format!(
+        "{what}() outside a system call, {ctx}: there is no user memory here (user address {addr:#018x}, {n} bytes); the access fails\n"
+    );
+    crate::oops::warn_report("", 0, Some(msg.as_bytes()), site, None);
+    kernel().add_taint(crate::kernel::taint::WARN);
+    false
+}
+
 /// Copies kernel memory to user memory; returns the bytes not copied.
 pub fn copy_to_user(to: u64, from: u64, n: u64) -> u64 {
     if n == 0 {
         return 0;
+    }
+    if !user_context("copy_to_user", to, n) {
+        return n;
     }
     let Some((i, off, len)) = window_span(to, n) else {
         return n;
@@ -1164,6 +1200,10 @@ pub fn copy_to_user(to: u64, from: u64, n: u64) -> u64 {
 pub fn copy_from_user(to: u64, from: u64, n: u64) -> u64 {
     if n == 0 {
         return 0;
+    }
+    if !user_context("copy_from_user", from, n) {
+        mem::write(to, &vec![0u8; n.min(1 << 30) as usize]);
+        return n;
     }
     let got = window_span(from, n)
         .map(|(i, off, len)| WINDOWS.with(|w| w.borrow()[i].buf[off..off + len].to_vec()))
@@ -1188,6 +1228,10 @@ pub extern "C" fn _copy_from_user(to: u64, from: u64, n: u64) -> u64 {
 
 /// `__lkm_get_user(kernel_dst, user_src, size)`: 0 or `-EFAULT` (the destination is zeroed).
 pub extern "C" fn __lkm_get_user(dst: u64, src: u64, size: u64) -> i32 {
+    if !user_context("get_user", src, size) {
+        mem::write(dst, &vec![0u8; size.min(8) as usize]);
+        return -EFAULT;
+    }
     if copy_from_user(dst, src, size) == 0 {
         0
     } else {
@@ -1197,7 +1241,8 @@ pub extern "C" fn __lkm_get_user(dst: u64, src: u64, size: u64) -> i32 {
 
 /// `__lkm_put_user(kernel_src, user_dst, size)`: 0 or `-EFAULT`.
 pub extern "C" fn __lkm_put_user(src: u64, dst: u64, size: u64) -> i32 {
-    if window_span(dst, size).is_some_and(|(_, _, l)| l as u64 == size)
+    if user_context("put_user", dst, size)
+        && window_span(dst, size).is_some_and(|(_, _, l)| l as u64 == size)
         && copy_to_user(dst, src, size) == 0
     {
         0
@@ -1208,6 +1253,9 @@ pub extern "C" fn __lkm_put_user(src: u64, dst: u64, size: u64) -> i32 {
 
 /// `clear_user(to, n)`: bytes not cleared.
 pub extern "C" fn clear_user(to: u64, n: u64) -> u64 {
+    if n == 0 || !user_context("clear_user", to, n) {
+        return n;
+    }
     let Some((i, off, len)) = window_span(to, n) else {
         return n;
     };
@@ -1220,6 +1268,9 @@ pub extern "C" fn clear_user(to: u64, n: u64) -> u64 {
 pub extern "C" fn strncpy_from_user(dst: u64, src: u64, count: i64) -> i64 {
     if count <= 0 {
         return 0;
+    }
+    if !user_context("strncpy_from_user", src, count as u64) {
+        return -(EFAULT as i64);
     }
     let Some((i, off, len)) = window_span(src, count as u64) else {
         return -(EFAULT as i64);

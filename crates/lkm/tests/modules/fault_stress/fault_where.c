@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Dereferences NULL in the context named by the `where` parameter: init,
- * exit, timer, tasklet, work or kthread (tests/faults_memory.rs, the stress
- * test).  Faults in init and exit pin the module (as on Linux); the others
+ * exit, timer, tasklet, work, kthread or read (a read of its misc device,
+ * /dev/<module name>) (tests/faults_memory.rs, the stress test).  Faults in init and exit pin the module (as on Linux); the others
  * leave it live and removable.  It also allocates and leaks a little memory
  * each time, which its unload reclaims.
  */
@@ -14,6 +14,8 @@
 #include <linux/interrupt.h>
 #include <linux/workqueue.h>
 #include <linux/kthread.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
 
 static char *where = "timer";
 module_param(where, charp, 0444);
@@ -53,11 +55,30 @@ static int fault_where_thread(void *data)
 	return 0;
 }
 
+static ssize_t fault_where_read(struct file *file, char __user *buf, size_t count, loff_t *off)
+{
+	fault_where_crash("read");
+	return 0;
+}
+
+static const struct file_operations fw_fops = {
+	.owner = THIS_MODULE,
+	.read = fault_where_read,
+};
+
+static struct miscdevice fw_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = KBUILD_MODNAME,
+	.fops = &fw_fops,
+};
+
 static int __init fault_where_init(void)
 {
 	fw_leak = kmalloc(200, GFP_KERNEL);	/* reclaimed at unload */
 	if (!strcmp(where, "init"))
 		fault_where_crash("init");
+	if (!strcmp(where, "read") && misc_register(&fw_misc))
+		return -EBUSY;
 	timer_setup(&fw_timer, fault_where_timer, 0);
 	INIT_WORK(&fw_work, fault_where_work);
 	if (!strcmp(where, "timer"))
@@ -83,6 +104,8 @@ static void __exit fault_where_exit(void)
 	cancel_work_sync(&fw_work);
 	if (fw_thread)
 		kthread_stop(fw_thread);
+	if (!strcmp(where, "read"))
+		misc_deregister(&fw_misc);
 }
 
 module_init(fault_where_init);
