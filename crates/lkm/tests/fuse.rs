@@ -75,6 +75,15 @@ fn shell_tools_use_the_mounted_dev_and_proc() {
     k.ok(&["write", "/dev/acme", "from dd"]);
     let r = sh(&format!("dd if={d}/dev/acme bs=64k count=1 2>/dev/null"));
     assert_eq!((r.code, r.stdout.as_str()), (Some(0), "from dd\n"), "{r:?}");
+    // 64 KiB blocks of random bytes, written then read back with dd, are intact.
+    let blob = k.root.join("fuse_tools.blob");
+    let back = k.root.join("fuse_tools.back");
+    let r = sh(&format!(
+        "head -c 65536 /dev/urandom > {b} && dd if={b} of={d}/dev/acme bs=64k 2>/dev/null && dd if={d}/dev/acme of={o} bs=64k 2>/dev/null && cmp {b} {o} && wc -c < {o}",
+        b = blob.display(),
+        o = back.display()
+    ));
+    assert_eq!((r.code, r.stdout.trim()), (Some(0), "65536"), "{r:?}");
 
     let r = sh(&format!(
         "echo abc > {d}/dev/acme && head -c 2 {d}/dev/acme"
