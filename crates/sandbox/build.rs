@@ -7,6 +7,7 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/lib.c");
     println!("cargo:rerun-if-changed=csrc/chardev.c");
     println!("cargo:rerun-if-changed=csrc/procfs.c");
+    println!("cargo:rerun-if-changed=csrc/kmod.c");
     cc::Build::new()
         .file("csrc/entry.c")
         .file("csrc/sync.c")
@@ -15,6 +16,7 @@ fn main() {
         .file("csrc/lib.c")
         .file("csrc/chardev.c")
         .file("csrc/procfs.c")
+        .file("csrc/kmod.c")
         .flag("-fno-strict-aliasing")
         .warnings(true)
         .compile("lkm_sandbox_entry");

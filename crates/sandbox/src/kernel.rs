@@ -381,30 +381,37 @@ impl Sandbox {
     /// `find_symbol()`: the kernel's exports first, then live and coming modules'. GPL-only exports
     /// are invisible to modules that are not GPL-compatible.
     pub fn find_symbol(&self, name: &str, gpl_ok: bool) -> Option<Resolved> {
+        match self.find_export(name)? {
+            (_, true) if !gpl_ok => None,
+            (r, _) => Some(r),
+        }
+    }
+
+    /// An export by name, the kernel's first, then live and coming modules', with whether it is
+    /// GPL-only (`find_symbol()` with `gplok`).
+    pub fn find_export(&self, name: &str) -> Option<(Resolved, bool)> {
         if let Some(s) = self.ksyms.get(name) {
-            if s.gpl_only && !gpl_ok {
-                return None;
-            }
-            return Some(Resolved {
-                addr: s.addr,
-                owner: None,
-            });
+            return Some((
+                Resolved {
+                    addr: s.addr,
+                    owner: None,
+                },
+                s.gpl_only,
+            ));
         }
-        for m in self.modules().iter() {
-            if m.state() == ModuleState::Unformed {
-                continue;
-            }
-            if let Some(e) = m.exports.iter().find(|e| e.name == name) {
-                if e.gpl_only && !gpl_ok {
-                    return None;
-                }
-                return Some(Resolved {
-                    addr: e.addr,
-                    owner: Some(m.clone()),
-                });
-            }
-        }
-        None
+        self.modules()
+            .iter()
+            .filter(|m| m.state() != ModuleState::Unformed)
+            .find_map(|m| {
+                let e = m.exports.iter().find(|e| e.name == name)?;
+                Some((
+                    Resolved {
+                        addr: e.addr,
+                        owner: Some(m.clone()),
+                    },
+                    e.gpl_only,
+                ))
+            })
     }
 
     /// Who owns an exported name already (for the duplicate-export check).

@@ -63,6 +63,7 @@ pub fn kernel_main(state: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot restrict {}: {e}", sock.display()))?;
     std::fs::write(state.join(PID_NAME), format!("{}\n", std::process::id()))
         .map_err(|e| format!("cannot write the pid file: {e}"))?;
+    crate::services::kmod::set_state_dir(state.to_path_buf());
     let k = kernel();
     k.printk(6, &format!("lkm: control socket {}", sock.display()));
     // SAFETY: getuid has no preconditions.

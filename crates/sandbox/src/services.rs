@@ -14,6 +14,7 @@ use crate::arena::{Arena, Prot, DATA_AREA, TRAMPOLINE_AREA};
 use crate::params;
 
 pub mod chardev;
+pub mod kmod;
 pub mod kthread;
 pub mod lib;
 pub mod memory;
@@ -193,6 +194,7 @@ fn exports() -> Vec<Export> {
         chardev::exports(),
         procfs::exports(),
         sysfs::exports(),
+        kmod::exports(),
     ] {
         v.extend(area.into_iter().map(Export::from));
     }
@@ -237,6 +239,14 @@ pub(crate) fn data_export(
 
 /// An export entry other modules of this crate contribute.
 pub struct ExportEntry(Export);
+
+impl ExportEntry {
+    /// The same export as `EXPORT_SYMBOL_GPL`.
+    pub(crate) fn gpl(mut self) -> Self {
+        self.0.gpl_only = true;
+        self
+    }
+}
 
 impl From<ExportEntry> for Export {
     fn from(e: ExportEntry) -> Export {

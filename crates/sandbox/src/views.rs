@@ -92,6 +92,7 @@ pub fn read_file(path: &str) -> Result<Vec<u8>, i32> {
         "/proc/sys/kernel/printk" => k.log.printk_sysctl(),
         "/proc/sys/kernel/tainted" => format!("{}\n", k.tainted.load(Ordering::Acquire)),
         "/proc/sys/kernel/osrelease" => format!("{UTS_RELEASE}\n"),
+        "/proc/sys/kernel/modprobe" => crate::services::kmod::sysctl_read(),
         "/dev/kmsg" => k
             .log
             .read_all()
@@ -195,6 +196,7 @@ pub fn write_file(path: &str, data: &[u8]) -> Result<(), i32> {
             let text = String::from_utf8_lossy(data);
             return k.log.write_printk_sysctl(&text).map_err(|_| EINVAL);
         }
+        "/proc/sys/kernel/modprobe" => return crate::services::kmod::sysctl_write(data),
         _ if path.starts_with("/proc/sys/kernel/") => {
             let name = &path["/proc/sys/kernel/".len()..];
             if let Some(r) = crate::services::watchdog::sysctl_write(name, data) {
@@ -279,7 +281,7 @@ pub fn read_dir(path: &str) -> Result<Vec<String>, i32> {
             "version".into(),
         ],
         "/proc/sys" => vec!["kernel".into()],
-        "/proc/sys/kernel" => ["osrelease", "printk", "tainted"]
+        "/proc/sys/kernel" => ["modprobe", "osrelease", "printk", "tainted"]
             .into_iter()
             .chain(crate::services::watchdog::sysctl_names())
             .map(String::from)

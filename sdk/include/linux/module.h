@@ -16,6 +16,7 @@
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/export.h>
+#include <linux/kmod.h>
 #include <asm/module.h>
 
 #define MODULE_NAME_LEN MAX_PARAM_PREFIX_LEN
@@ -92,7 +93,14 @@ extern int module_refcount(struct module *mod);
 #define module_name(mod) ((mod) ? (mod)->name : "kernel")
 #define module_is_live(mod) ((mod)->state != MODULE_STATE_GOING)
 
-#define symbol_get(x) (&(x))
-#define symbol_put(x) do { } while (0)
+/*
+ * symbol_get(x): the address of the exported symbol x (declared by the caller), holding a
+ * reference on the module that exports it, or NULL if no module exports it now.  Only
+ * EXPORT_SYMBOL_GPL symbols can be taken (as since Linux 6.6).  symbol_put(x) drops the reference.
+ */
+extern void *__symbol_get(const char *symbol);
+extern void __symbol_put(const char *symbol);
+#define symbol_get(x) ((typeof(&x))(__symbol_get(__stringify(x))))
+#define symbol_put(x) __symbol_put(__stringify(x))
 
 #endif /* _LINUX_MODULE_H */
