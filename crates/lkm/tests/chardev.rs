@@ -472,3 +472,43 @@ fn poll_and_a_blocking_read_wake_when_another_client_writes() {
     s.close(h).unwrap();
     assert_eq!(refcnt(&k, "lkmpipe"), "0");
 }
+
+#[test]
+fn sys_class_shows_classes_and_devices_as_udev_reads_them() {
+    need_env!();
+    let (k, _) = setup("cdev_sysclass", &["acme", "cdev_misc"]);
+    let classes = k.ok(&["cat", "/sys/class"]);
+    let classes: Vec<&str> = classes.lines().collect();
+    assert!(
+        classes.contains(&"acme") && classes.contains(&"misc"),
+        "{classes:?}"
+    );
+    assert_eq!(k.ok(&["cat", "/sys/class/acme"]).trim(), "acme");
+    assert_eq!(
+        k.ok(&["cat", "/sys/class/acme/acme"])
+            .lines()
+            .collect::<Vec<_>>(),
+        ["dev", "uevent"]
+    );
+    // dev is MAJOR:MINOR of the node /dev/acme, as /proc/devices and the node say.
+    let dev = k.cat("/sys/class/acme/acme/dev");
+    let major = k
+        .cat("/proc/devices")
+        .lines()
+        .find_map(|l| l.trim().strip_suffix(" acme").map(str::to_string))
+        .expect("acme in /proc/devices");
+    assert_eq!(dev, format!("{major}:0\n"));
+    assert_eq!(
+        k.cat("/sys/class/acme/acme/uevent"),
+        format!("MAJOR={major}\nMINOR=0\nDEVNAME=acme\n")
+    );
+    // Misc devices are in the misc class, major 10.
+    let misc = k.ok(&["cat", "/sys/class/misc"]);
+    let name = misc.lines().next().expect("a misc device");
+    assert!(k
+        .cat(&format!("/sys/class/misc/{name}/dev"))
+        .starts_with("10:"));
+    // Gone with the module.
+    k.ok(&["rmmod", "acme"]);
+    assert!(!k.ok(&["cat", "/sys/class"]).lines().any(|l| l == "acme"));
+}

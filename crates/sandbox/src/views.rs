@@ -100,8 +100,10 @@ pub fn read_file(path: &str) -> Result<Vec<u8>, i32> {
             .map(lkm_printk::log::format_kmsg)
             .collect(),
         _ => {
-            // /proc/devices, /proc/misc and /dev nodes (services/chardev.rs).
-            if let Some(r) = crate::services::chardev::read_path(path) {
+            // /proc/devices, /proc/misc, /dev nodes and /sys/class (services/chardev.rs).
+            if let Some(r) = crate::services::chardev::read_path(path)
+                .or_else(|| crate::services::chardev::sys_class_read(path))
+            {
                 return r;
             }
             // Module-made /proc entries and kobjects (services/procfs.rs, services/sysfs.rs).
@@ -265,8 +267,9 @@ pub fn write_file(path: &str, data: &[u8]) -> Result<(), i32> {
 pub fn read_dir(path: &str) -> Result<Vec<String>, i32> {
     let k = kernel();
     let path = path.trim_end_matches('/');
-    if let Some(r) =
-        crate::services::procfs::read_dir(path).or_else(|| crate::services::sysfs::read_dir(path))
+    if let Some(r) = crate::services::procfs::read_dir(path)
+        .or_else(|| crate::services::sysfs::read_dir(path))
+        .or_else(|| crate::services::chardev::sys_class_read_dir(path))
     {
         return r;
     }
@@ -286,7 +289,7 @@ pub fn read_dir(path: &str) -> Result<Vec<String>, i32> {
             .chain(crate::services::watchdog::sysctl_names())
             .map(String::from)
             .collect(),
-        "/sys" => vec!["module".into()],
+        "/sys" => vec!["class".into(), "module".into()],
         "/dev" => std::iter::once("kmsg".to_string())
             .chain(crate::services::chardev::dev_names())
             .collect(),

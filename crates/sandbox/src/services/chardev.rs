@@ -1065,6 +1065,87 @@ pub fn proc_devices() -> String {
     out
 }
 
+/// The devices of `/sys/class/<class>`: `(name, devt, node)`. `misc` lists the misc devices.
+fn class_devices(s: &State, class: &str) -> Option<Vec<(String, u32, Option<String>)>> {
+    if class == "misc" {
+        return Some(
+            s.misc
+                .iter()
+                .map(|m| {
+                    let name = cstr(r64(m.addr + misc::NAME), 64);
+                    let node = s
+                        .nodes
+                        .iter()
+                        .find(|(_, n)| n.dev == mkdev(MISC_MAJOR, m.minor))
+                        .map(|(p, _)| p.clone());
+                    (name, mkdev(MISC_MAJOR, m.minor), node)
+                })
+                .collect(),
+        );
+    }
+    let c = s.classes.iter().find(|c| c.name == class)?;
+    Some(
+        s.devices
+            .iter()
+            .filter(|d| d.class == c.addr)
+            .map(|d| (cstr(d.obj.0 + device::NAME_BUF, 64), d.devt, d.node.clone()))
+            .collect(),
+    )
+}
+
+/// `/sys/class`: the classes (and `misc`), their devices, and each device's `dev`
+/// (`MAJOR:MINOR`) and `uevent` files, as udev reads them. `None` for other paths.
+pub fn sys_class_read_dir(path: &str) -> Option<Result<Vec<String>, i32>> {
+    let rest = path.strip_prefix("/sys/class")?;
+    let s = state();
+    let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+    Some(match parts[..] {
+        [] => {
+            let mut v: Vec<String> = s.classes.iter().map(|c| c.name.clone()).collect();
+            v.push("misc".into());
+            v.sort();
+            v.dedup();
+            Ok(v)
+        }
+        [class] => class_devices(&s, class)
+            .map(|d| d.into_iter().map(|(n, ..)| n).collect())
+            .ok_or(ENOENT),
+        [class, dev] => match class_devices(&s, class) {
+            Some(d) if d.iter().any(|(n, ..)| n == dev) => Ok(vec!["dev".into(), "uevent".into()]),
+            _ => Err(ENOENT),
+        },
+        _ => Err(ENOENT),
+    })
+}
+
+/// Reads `/sys/class/<class>/<device>/{dev,uevent}`.
+pub fn sys_class_read(path: &str) -> Option<Result<Vec<u8>, i32>> {
+    let rest = path.strip_prefix("/sys/class/")?;
+    let parts: Vec<&str> = rest.split('/').collect();
+    let [class, dev, file] = parts[..] else {
+        return sys_class_read_dir(path).map(|r| r.and(Err(libc::EISDIR)));
+    };
+    let s = state();
+    let Some((name, devt, node)) =
+        class_devices(&s, class).and_then(|d| d.into_iter().find(|(n, ..)| n == dev))
+    else {
+        return Some(Err(ENOENT));
+    };
+    Some(match file {
+        "dev" => Ok(format!("{}:{}\n", major(devt), minor(devt)).into_bytes()),
+        "uevent" => Ok(format!(
+            "MAJOR={}\nMINOR={}\nDEVNAME={}\n",
+            major(devt),
+            minor(devt),
+            node.as_deref()
+                .map(|n| n.trim_start_matches("/dev/"))
+                .unwrap_or(&name)
+        )
+        .into_bytes()),
+        _ => Err(ENOENT),
+    })
+}
+
 /// `/proc/misc`: `minor name`, newest first as Linux's list is.
 pub fn proc_misc() -> String {
     let s = state();
