@@ -329,3 +329,42 @@ fn an_oops_under_a_spinlock_does_not_leave_the_thread_atomic() {
         log.join("\n")
     );
 }
+
+#[test]
+fn the_console_log_file_rotates_and_stays_bounded() {
+    need_env!();
+    let b = built_ok("lib_basic");
+    let k = Kernel::new("lib-flood").at(&b.dir);
+    k.boot();
+    // 17,000 console lines of about 1 KB: past the 16 MiB limit of kernel.log.
+    // (The lines also reach the inserting command's terminal, as console lines do.)
+    let r = k.run(&[
+        "insmod",
+        &b.ko("lib_flood").display().to_string(),
+        "lines=17000",
+    ]);
+    assert_eq!(r.code, Some(0), "insmod lib_flood failed");
+    let log = k.state.join("kernel.log");
+    let old = k.state.join("kernel.log.1");
+    let old_len = std::fs::metadata(&old)
+        .expect("kernel.log.1 after rotation")
+        .len();
+    assert!(old_len >= 16 << 20, "{old_len}");
+    let new_len = std::fs::metadata(&log).unwrap().len();
+    assert!(new_len < 4 << 20, "{new_len}");
+    // The console goes on in the new file, and the ring buffer still has the latest lines.
+    k.ok(&["rmmod", "lib_flood"]);
+    let r = k.run(&["write", "/dev/kmsg", "<3>after rotation"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("lib_flood: 016999 "), "the last flood line");
+    assert!(
+        text.contains("after rotation"),
+        "{}",
+        &text[text.len().saturating_sub(300)..]
+    );
+    assert!(k
+        .dmesg()
+        .iter()
+        .any(|l| l.starts_with("lib_flood: 016999 ")));
+}

@@ -41,8 +41,22 @@ fn caller_id() -> u64 {
 /// Stores a formatted message (level prefixes included) and echoes it to the console if its level
 /// is below the console loglevel. Returns printk's result: the bytes of text stored.
 pub fn emit(msg: &[u8]) -> usize {
-    let k = kernel();
-    let r = k.log.store(0, msg, caller_id());
+    let r = kernel().log.store(0, msg, caller_id());
+    echo(&r);
+    r.len
+}
+
+/// A write to `/dev/kmsg`: stored as `devkmsg_write` does, and echoed to the console as any
+/// record.
+pub fn emit_kmsg(data: &[u8], caller: u64) {
+    let mut r = kernel().log.write_kmsg(data, caller);
+    // Each write is a whole record, newline or not.
+    r.newline = true;
+    echo(&r);
+}
+
+/// Prints a stored record on the console if its level says so.
+fn echo(r: &lkm_printk::log::StoreResult) {
     if r.console {
         // The console prints a new record with its timestamp, a continuation piece as is.
         use std::sync::atomic::Ordering;
@@ -61,14 +75,54 @@ pub fn emit(msg: &[u8]) -> usize {
         if r.newline {
             out.push('\n');
         }
-        let _ = std::io::stderr().write_all(out.as_bytes());
+        console_write(out.as_bytes());
         CONSOLE.with(|c| {
             if let Some(sink) = c.borrow_mut().as_mut() {
                 sink(&out);
             }
         });
     }
-    r.len
+}
+
+/// Bytes the console may write to the kernel's log file before it is rotated.
+const CONSOLE_LOG_LIMIT: u64 = 16 << 20;
+
+/// Writes console text to stderr (the state directory's `kernel.log`). When the file grows past
+/// [`CONSOLE_LOG_LIMIT`] it is renamed `kernel.log.1` (replacing an older one) and a new one takes
+/// over stdout and stderr, so a long-running kernel's log stays bounded.
+fn console_write(text: &[u8]) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static WRITTEN: AtomicU64 = AtomicU64::new(0);
+    static ROTATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _ = std::io::stderr().write_all(text);
+    if WRITTEN.fetch_add(text.len() as u64, Ordering::Relaxed) < CONSOLE_LOG_LIMIT {
+        return;
+    }
+    let _g = ROTATING.lock().unwrap_or_else(|e| e.into_inner());
+    if WRITTEN.load(Ordering::Relaxed) < CONSOLE_LOG_LIMIT {
+        return;
+    }
+    WRITTEN.store(0, Ordering::Relaxed);
+    let Ok(path) = std::fs::read_link("/proc/self/fd/2") else {
+        return;
+    };
+    if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+        return;
+    }
+    let mut old = path.clone().into_os_string();
+    old.push(".1");
+    if std::fs::rename(&path, &old).is_err() {
+        return;
+    }
+    if let Ok(f) = std::fs::File::create(&path) {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: dup2 onto the standard descriptors, from a file open for the duration of the
+        // calls; the old file stays intact under its new name.
+        unsafe {
+            libc::dup2(f.as_raw_fd(), 1);
+            libc::dup2(f.as_raw_fd(), 2);
+        }
+    }
 }
 
 /// The kernel's view of memory and symbols for `%s`, `%pS` and friends.

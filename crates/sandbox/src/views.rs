@@ -208,7 +208,7 @@ pub fn write_file(path: &str, data: &[u8]) -> Result<(), i32> {
         "/dev/kmsg" => {
             // SAFETY: gettid has no preconditions.
             let tid = unsafe { libc::syscall(libc::SYS_gettid) } as u64;
-            k.log.write_kmsg(data, tid);
+            crate::printk::emit_kmsg(data, tid);
             return Ok(());
         }
         _ => {
