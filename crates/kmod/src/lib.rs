@@ -8,6 +8,7 @@ mod loaded;
 pub mod lsmod;
 pub mod moddir;
 pub mod modinfo;
+pub mod modprobe;
 pub mod rmmod;
 mod syslog;
 

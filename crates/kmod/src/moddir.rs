@@ -29,6 +29,17 @@ pub enum LookupError {
 
 type IndexCell = OnceLock<Option<Index>>;
 
+/// The indexes whose keys are patterns (`modules.symbols.bin` keys are `symbol:NAME`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasIndex {
+    /// `modules.symbols.bin`.
+    Symbols,
+    /// `modules.alias.bin`.
+    Aliases,
+    /// `modules.builtin.alias.bin`.
+    BuiltinAliases,
+}
+
 /// `/lib/modules/<release>` (or a `-b`/`-k` variant) with its index files opened on first use.
 pub struct ModuleDir {
     dir: PathBuf,
@@ -166,23 +177,40 @@ impl ModuleDir {
         })
     }
 
-    fn wild(
+    /// One of the wildcard (alias) indexes, opened on first use; `None` when its file is missing.
+    pub fn alias_index(&self, which: AliasIndex) -> Result<Option<&Index>, LookupError> {
+        match which {
+            AliasIndex::Symbols => self.index(&self.symbols, "modules.symbols.bin"),
+            AliasIndex::Aliases => self.index(&self.alias, "modules.alias.bin"),
+            AliasIndex::BuiltinAliases => {
+                self.index(&self.builtin_alias, "modules.builtin.alias.bin")
+            }
+        }
+    }
+
+    /// The module names a wildcard lookup of `key` finds in one alias index, in kmod's order.
+    pub fn lookup_wild_names(
         &self,
-        cell: &IndexCell,
-        file: &str,
+        which: AliasIndex,
         key: &str,
-        builtin: bool,
-    ) -> Result<Vec<FoundModule>, LookupError> {
-        let Some(idx) = self.index(cell, file)? else {
+    ) -> Result<Vec<String>, LookupError> {
+        let Some(idx) = self.alias_index(which)? else {
             return Ok(Vec::new());
         };
         let values = idx
             .lookup_wild(key.as_bytes())
             .map_err(|e| LookupError::Index(e.to_string()))?;
-        values
+        Ok(values
             .into_iter()
-            .map(|v| {
-                let name = String::from_utf8_lossy(v.value).into_owned();
+            .map(|v| String::from_utf8_lossy(v.value).into_owned())
+            .collect())
+    }
+
+    fn wild(&self, which: AliasIndex, key: &str) -> Result<Vec<FoundModule>, LookupError> {
+        let builtin = matches!(which, AliasIndex::BuiltinAliases);
+        self.lookup_wild_names(which, key)?
+            .into_iter()
+            .map(|name| {
                 if builtin {
                     Ok(FoundModule {
                         name,
@@ -239,24 +267,19 @@ impl ModuleDir {
             return Ok(vec![m]);
         }
         if name.starts_with("symbol:") {
-            let found = self.wild(&self.symbols, "modules.symbols.bin", &name, false)?;
+            let found = self.wild(AliasIndex::Symbols, &name)?;
             if !found.is_empty() {
                 return Ok(found);
             }
         }
-        let found = self.wild(&self.alias, "modules.alias.bin", &name, false)?;
+        let found = self.wild(AliasIndex::Aliases, &name)?;
         if !found.is_empty() {
             return Ok(found);
         }
         if let Some(m) = self.find_builtin(&name)? {
             return Ok(vec![m]);
         }
-        self.wild(
-            &self.builtin_alias,
-            "modules.builtin.alias.bin",
-            &name,
-            true,
-        )
+        self.wild(AliasIndex::BuiltinAliases, &name)
     }
 
     /// kmod's lookup by module name only (`kmod_module_new_from_name_lookup`): `modules.dep.bin`, then
@@ -270,12 +293,7 @@ impl ModuleDir {
             return Ok(Some(m));
         }
         Ok(self
-            .wild(
-                &self.builtin_alias,
-                "modules.builtin.alias.bin",
-                &name,
-                true,
-            )?
+            .wild(AliasIndex::BuiltinAliases, &name)?
             .into_iter()
             .next())
     }

@@ -7,6 +7,7 @@ mod insmod_cmd;
 mod lsmod_cmd;
 mod modinfo_cmd;
 mod modpost_cmd;
+mod modprobe_cmd;
 mod rmmod_cmd;
 mod sandbox_cmd;
 
@@ -40,7 +41,7 @@ fn main() -> ExitCode {
         Some("insmod") => insmod_cmd::run("insmod", &args, &host_kernel),
         Some("rmmod") => rmmod_cmd::run("rmmod", &args, &host_kernel),
         Some("lsmod") => lsmod_cmd::run("lsmod", &args, &host_kernel),
-        Some(tool) if KMOD_TOOLS.contains(&tool) => not_yet(tool),
+        Some("modprobe") => modprobe_cmd::run("modprobe", &args, &host_kernel, &|_| None),
         _ => lkm_main(args),
     };
     ExitCode::from(code as u8)
@@ -68,16 +69,20 @@ fn kernel_tool(args: &[OsString]) -> Option<i32> {
         "insmod" => Some(insmod_cmd::run("insmod", argv, kernel)),
         "rmmod" => Some(rmmod_cmd::run("rmmod", argv, kernel)),
         "lsmod" => Some(lsmod_cmd::run("lsmod", argv, kernel)),
+        "modprobe" if host => Some(modprobe_cmd::run("modprobe", argv, kernel, &|_| None)),
+        "modprobe" => Some(modprobe_cmd::run("modprobe", argv, kernel, &sandbox_tree)),
         _ => None,
     }
 }
 
-fn not_yet(tool: &str) -> i32 {
-    eprintln!(
-        "{tool}: ERROR: lkm does not implement '{tool}' on the running kernel yet; use kmod's {tool} for now \
-         (lkm modinfo works: 'lkm modinfo --help')"
-    );
-    1
+/// The sandbox's own module tree, `<state>/lib/modules/<release>`, when it exists.
+fn sandbox_tree(kernel: &dyn lkm_kernel_api::Kernel) -> Option<PathBuf> {
+    let release = kernel.release().ok()?;
+    let dir = sandbox_cmd::client()
+        .state()
+        .join("lib/modules")
+        .join(release);
+    dir.is_dir().then_some(dir)
 }
 
 fn cli() -> Command {
@@ -95,7 +100,7 @@ fn cli() -> Command {
                 .long("host")
                 .global(true)
                 .action(ArgAction::SetTrue)
-                .help("insmod, rmmod, lsmod: act on the running kernel instead of the sandbox kernel"),
+                .help("insmod, rmmod, lsmod, modprobe: act on the running kernel instead of the sandbox kernel"),
         )
         .subcommand(
             Command::new("depmod")
@@ -105,6 +110,7 @@ fn cli() -> Command {
         .subcommand(insmod_cmd::command("insmod").about("Insert a module file into the sandbox kernel (kmod's insmod)"))
         .subcommand(rmmod_cmd::command("rmmod").about("Remove modules from the sandbox kernel (kmod's rmmod)"))
         .subcommand(lsmod_cmd::command("lsmod").about("List the sandbox kernel's modules (kmod's lsmod)"))
+        .subcommand(modprobe_cmd::command("modprobe").about("Load or remove modules with their dependencies in the sandbox kernel (kmod's modprobe)"))
         .arg(
             Arg::new("state")
                 .long("state")
@@ -134,6 +140,7 @@ fn cli() -> Command {
                 .arg(Arg::new("dir").required(true).value_name("DIR")),
         )
         .subcommand(Command::new("halt").about("Stop the sandbox kernel"))
+        .subcommand(Command::new("state-dir").about("Print the sandbox kernel's state directory (its module tree is lib/modules/<release> under it)"))
         .subcommand(Command::new("status").about("Tell whether a sandbox kernel runs (exit 3 if none)"))
         .subcommand(
             Command::new("dmesg")
@@ -241,6 +248,10 @@ fn lkm_main(mut args: Vec<OsString>) -> i32 {
         Some(("mount", m)) => sandbox_cmd::mount(m.get_one::<String>("dir").expect("required")),
         Some(("umount", m)) => sandbox_cmd::umount(m.get_one::<String>("dir").expect("required")),
         Some(("halt", _)) => sandbox_cmd::halt(),
+        Some(("state-dir", _)) => {
+            println!("{}", sandbox_cmd::client().state().display());
+            0
+        }
         Some(("status", _)) => sandbox_cmd::status(),
         Some(("cat", m)) => {
             let paths: Vec<String> = m

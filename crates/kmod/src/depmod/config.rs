@@ -59,7 +59,7 @@ fn kernel_matches(kversion: &str, pattern: &[u8]) -> bool {
 
 /// kmod's `freadline_wrapped`: logical lines (a backslash before a newline joins lines, before any
 /// other character it is dropped), each with the number of the last physical line it used.
-fn logical_lines(data: &[u8]) -> Vec<(Vec<u8>, u32)> {
+pub(crate) fn logical_lines(data: &[u8]) -> Vec<(Vec<u8>, u32)> {
     let mut out = Vec::new();
     let mut line = Vec::new();
     let mut linenum = 0u32;
