@@ -4,17 +4,20 @@
 //! into the parameter string, exactly as kmod 30 joins them (no quoting is added or removed: what the
 //! shell passed is what the kernel gets).
 //!
-//! **Load path.** lkm reads the file through [`ModuleImage`], which decompresses gzip, xz and zstd by
-//! content, and hands the uncompressed bytes to `init_module(2)`. kmod 30 calls `finit_module(2)` on
-//! an uncompressed file first and falls back to `init_module` only when the kernel lacks it; for a
-//! compressed file it decompresses in userspace and calls `init_module`, as lkm always does. With
-//! `-f`, kmod's `init_module` path is followed too: the `__versions` section loses `SHF_ALLOC` and the
-//! `vermagic=` string of `.modinfo` is zeroed in a copy of the image, so the kernel checks neither.
+//! **Load path**, as kmod's `kmod_module_insert_module` (kmod 30 for kernels without in-kernel
+//! decompression, kmod 31 beyond): an uncompressed file goes to `finit_module(2)` (`-f` as
+//! `MODULE_INIT_IGNORE_VERMAGIC | MODULE_INIT_IGNORE_MODVERSIONS`); a compressed one too, with
+//! `MODULE_INIT_COMPRESSED_FILE`, when `/sys/module/compression` names its format. Otherwise, or
+//! when the kernel has no `finit_module`, lkm decompresses the file itself (gzip, xz, zstd, by
+//! content) and calls `init_module(2)`; with `-f` the `__versions` section loses `SHF_ALLOC` and the
+//! `vermagic=` string of `.modinfo` is zeroed in a copy of the image first, so the kernel checks
+//! neither.
 
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use lkm_kernel_api::Kernel;
+use lkm_kernel_api::{init_flags, Kernel};
+use lkm_modfile::decompress::Compression;
 use lkm_modfile::elf::{shf, Elf};
 use lkm_modfile::{Error as FileError, ModuleImage};
 use lkm_modindex::normalize::modname_from_path;
@@ -93,39 +96,89 @@ fn insmod(opts: &InsmodOptions, args: &[String], kernel: &dyn Kernel, rep: &mut 
         rep.error(&format!("could not insert module {filename}: {why}"));
         1
     };
-    let image = match open_image(&abspath) {
-        Ok(image) => image,
-        Err(why) => return insert_failed(rep, why),
-    };
-    let result = if opts.force {
-        let mut copy = image.to_vec();
-        if let Err(errno) = strip_for_force(&mut copy) {
-            return insert_failed(rep, mod_strerror(errno));
-        }
-        kernel.init_module(&copy, &params)
-    } else {
-        kernel.init_module(&image, &params)
-    };
-    match result {
+    match insert(opts, &abspath, &params, kernel) {
         Ok(()) => 0,
-        Err(e) => insert_failed(rep, mod_strerror(errno_of(&e))),
+        Err(why) => insert_failed(rep, why),
     }
 }
 
-/// kmod_file_open's checks, then the image. kmod reads the first 6 bytes to detect compression and
-/// fails with `EINVAL` ("Invalid parameters") when the file is shorter; a directory fails there with
-/// `EISDIR`. lkm's difference: a broken compressed stream is named (`broken xz stream: …`) instead of
-/// kmod's errno.
-fn open_image(path: &Path) -> Result<ModuleImage, String> {
+/// The compression the kernel decompresses itself (`/sys/module/compression`, Linux 6.4 and later
+/// with `CONFIG_MODULE_DECOMPRESS`), as kmod 31 reads it; `Compression::None` when the file is absent
+/// (older kernels, Debian 12's 6.1) or names something else.
+pub fn kernel_compression(kernel: &dyn Kernel) -> Compression {
+    match kernel.read_file("/sys/module/compression").as_deref() {
+        Ok(b"zstd\n") => Compression::Zstd,
+        Ok(b"xz\n") => Compression::Xz,
+        Ok(b"gzip\n") => Compression::Gzip,
+        _ => Compression::None,
+    }
+}
+
+/// `kmod_module_insert_module`: `finit_module(2)` on the open file when it is uncompressed or
+/// compressed the way the kernel decompresses (then with `MODULE_INIT_COMPRESSED_FILE`); otherwise,
+/// or when the kernel has no `finit_module` (`ENOSYS`), the file is decompressed here and its bytes
+/// go to `init_module(2)`. `-f` becomes the `MODULE_INIT_IGNORE_*` flags for `finit_module`, and
+/// the stripping of `__versions` and `vermagic` for `init_module`. `Err` carries the words for
+/// "could not insert module X: …".
+fn insert(
+    opts: &InsmodOptions,
+    path: &Path,
+    params: &str,
+    kernel: &dyn Kernel,
+) -> Result<(), String> {
+    let (file, compression) = open_file(path)?;
+    if compression == Compression::None || compression == kernel_compression(kernel) {
+        let mut flags = 0;
+        if compression != Compression::None {
+            flags |= init_flags::COMPRESSED_FILE;
+        }
+        if opts.force {
+            flags |= init_flags::IGNORE_VERMAGIC | init_flags::IGNORE_MODVERSIONS;
+        }
+        match kernel.finit_module(&file, params, flags) {
+            Err(e) if errno_of(&e) == libc::ENOSYS => {}
+            other => return other.map_err(|e| mod_strerror(errno_of(&e))),
+        }
+    }
+    drop(file);
+    let image = load_image(path)?;
+    let result = if opts.force {
+        let mut copy = image.to_vec();
+        strip_for_force(&mut copy).map_err(mod_strerror)?;
+        kernel.init_module(&copy, params)
+    } else {
+        kernel.init_module(&image, params)
+    };
+    result.map_err(|e| mod_strerror(errno_of(&e)))
+}
+
+/// kmod_file_open's checks: the file opens, and its first 6 bytes (the compression magic) can be
+/// read; a shorter file fails with `EINVAL` ("Invalid parameters"), a directory with `EISDIR`.
+fn open_file(path: &Path) -> Result<(std::fs::File, Compression), String> {
     let file = std::fs::File::open(path).map_err(|e| mod_strerror(errno_of(&e)))?;
     let meta = file.metadata().map_err(|e| mod_strerror(errno_of(&e)))?;
     if meta.is_dir() {
         return Err(mod_strerror(libc::EISDIR));
     }
-    if meta.is_file() && meta.len() < 6 {
-        return Err(mod_strerror(libc::EINVAL));
+    let mut magic = [0u8; 6];
+    let mut got = 0;
+    while got < magic.len() {
+        match (&file).read(&mut magic[got..]) {
+            Ok(0) => return Err(mod_strerror(libc::EINVAL)),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(mod_strerror(errno_of(&e))),
+        }
     }
-    drop(file);
+    // Linux's finit_module reads the file from its start, the sandbox's from the file offset: rewind
+    // (as kmod does, ignoring a failure on what cannot seek).
+    let _ = (&file).seek(SeekFrom::Start(0));
+    Ok((file, Compression::detect(&magic)))
+}
+
+/// The uncompressed image for `init_module`. lkm's difference from kmod: a broken compressed stream is
+/// named (`broken xz stream: …`) instead of kmod's errno.
+fn load_image(path: &Path) -> Result<ModuleImage, String> {
     ModuleImage::open(path).map_err(|e| match e {
         FileError::Io { source, .. } => mod_strerror(errno_of(&source)),
         other => other.to_string(),
@@ -196,12 +249,27 @@ mod tests {
     use super::*;
     use std::cell::RefCell;
 
-    /// Argument-handling tests only: records what insmod hands to the kernel. It is not a kernel and
+    /// Argument-handling tests only: records what insmod hands to the kernel (the image, the
+    /// parameters, and the `finit_module` flags, `None` for `init_module`). It is not a kernel and
     /// nothing here claims kernel behaviour.
     #[derive(Default)]
     struct Recorder {
         calls: RefCell<Vec<(Vec<u8>, String)>>,
+        finit_flags: RefCell<Vec<Option<u32>>>,
         answer: Option<i32>,
+        /// What `finit_module` answers (`None`: as `answer`), to model a kernel without it.
+        finit_answer: Option<i32>,
+        /// The contents of `/sys/module/compression`, if the kernel has it.
+        compression: Option<&'static str>,
+    }
+
+    impl Recorder {
+        fn answer(&self, errno: Option<i32>) -> std::io::Result<()> {
+            match errno {
+                Some(e) => Err(std::io::Error::from_raw_os_error(e)),
+                None => Ok(()),
+            }
+        }
     }
 
     impl Kernel for Recorder {
@@ -212,19 +280,31 @@ mod tests {
             self.calls
                 .borrow_mut()
                 .push((image.to_vec(), params.to_owned()));
-            match self.answer {
-                Some(e) => Err(std::io::Error::from_raw_os_error(e)),
-                None => Ok(()),
-            }
+            self.finit_flags.borrow_mut().push(None);
+            self.answer(self.answer)
         }
-        fn finit_module(&self, _: &std::fs::File, _: &str, _: u32) -> std::io::Result<()> {
-            panic!("insmod uses init_module")
+        fn finit_module(
+            &self,
+            file: &std::fs::File,
+            params: &str,
+            flags: u32,
+        ) -> std::io::Result<()> {
+            let mut image = Vec::new();
+            let mut f = file;
+            f.read_to_end(&mut image)?;
+            self.calls.borrow_mut().push((image, params.to_owned()));
+            self.finit_flags.borrow_mut().push(Some(flags));
+            self.answer(self.finit_answer.or(self.answer))
         }
         fn delete_module(&self, _: &str, _: u32) -> std::io::Result<()> {
             panic!("not used by insmod")
         }
-        fn read_file(&self, _: &str) -> std::io::Result<Vec<u8>> {
-            panic!("not used by insmod")
+        fn read_file(&self, path: &str) -> std::io::Result<Vec<u8>> {
+            assert_eq!(path, "/sys/module/compression", "insmod reads nothing else");
+            match self.compression {
+                Some(c) => Ok(c.as_bytes().to_vec()),
+                None => Err(std::io::Error::from_raw_os_error(libc::ENOENT)),
+            }
         }
         fn write_file(&self, _: &str, _: &[u8]) -> std::io::Result<()> {
             panic!("not used by insmod")
@@ -304,6 +384,121 @@ mod tests {
         assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
         assert_eq!(k.calls.borrow()[0].0, b"hello, module bytes");
         std::fs::remove_file(f).unwrap();
+    }
+
+    fn zstd_frame(payload: &[u8]) -> Vec<u8> {
+        // A zstd frame with one raw block, as `zstd` writes short incompressible data.
+        let mut frame = vec![0x28, 0xb5, 0x2f, 0xfd, 0x20, payload.len() as u8];
+        let bh: u32 = 1 | ((payload.len() as u32) << 3);
+        frame.extend_from_slice(&bh.to_le_bytes()[..3]);
+        frame.extend_from_slice(payload);
+        frame
+    }
+
+    fn insmod_with(k: &Recorder, opts: &InsmodOptions, a: &[&str]) -> (i32, String) {
+        let mut err = Vec::new();
+        let code = run(opts, &args(a), k, &mut err, &Reporter::new("insmod"));
+        (code, String::from_utf8_lossy(&err).into_owned())
+    }
+
+    #[test]
+    fn plain_files_go_to_finit_module_with_force_flags() {
+        let f = temp_file("plain.ko", b"plain module bytes");
+        let k = Recorder::default();
+        assert_eq!(
+            insmod_with(&k, &InsmodOptions::default(), &[&f, "x=1"]).0,
+            0
+        );
+        let force = InsmodOptions { force: true };
+        assert_eq!(insmod_with(&k, &force, &[&f]).0, 0);
+        assert_eq!(
+            *k.finit_flags.borrow(),
+            [
+                Some(0),
+                Some(init_flags::IGNORE_VERMAGIC | init_flags::IGNORE_MODVERSIONS)
+            ]
+        );
+        // The whole file from its start, although insmod read its magic first.
+        assert_eq!(k.calls.borrow()[0].0, b"plain module bytes");
+        assert_eq!(k.calls.borrow()[0].1, "x=1");
+        std::fs::remove_file(f).unwrap();
+    }
+
+    #[test]
+    fn without_finit_module_the_image_goes_to_init_module() {
+        let f = temp_file("nofinit.ko", b"plain module bytes");
+        let k = Recorder {
+            finit_answer: Some(libc::ENOSYS),
+            ..Default::default()
+        };
+        assert_eq!(insmod_with(&k, &InsmodOptions::default(), &[&f]).0, 0);
+        assert_eq!(*k.finit_flags.borrow(), [Some(0), None]);
+        assert_eq!(k.calls.borrow()[1].0, b"plain module bytes");
+        // Any other finit_module error is the answer: no second attempt.
+        let k = Recorder {
+            finit_answer: Some(libc::EEXIST),
+            ..Default::default()
+        };
+        let (code, err) = insmod_with(&k, &InsmodOptions::default(), &[&f]);
+        assert_eq!(
+            (code, err),
+            (
+                1,
+                format!("insmod: ERROR: could not insert module {f}: File exists\n")
+            )
+        );
+        assert_eq!(*k.finit_flags.borrow(), [Some(0)]);
+        std::fs::remove_file(f).unwrap();
+    }
+
+    #[test]
+    fn compressed_files_go_to_the_kernel_only_if_it_decompresses_that_format() {
+        let f = temp_file("kc.ko.zst", &zstd_frame(b"module"));
+        // Kernel decompresses zstd: the file itself, flagged as compressed.
+        let k = Recorder {
+            compression: Some("zstd\n"),
+            ..Default::default()
+        };
+        assert_eq!(insmod_with(&k, &InsmodOptions::default(), &[&f]).0, 0);
+        assert_eq!(*k.finit_flags.borrow(), [Some(init_flags::COMPRESSED_FILE)]);
+        assert_eq!(k.calls.borrow()[0].0, zstd_frame(b"module"));
+        // Kernel decompresses xz only, or nothing: decompressed here, init_module.
+        for c in [Some("xz\n"), None] {
+            let k = Recorder {
+                compression: c,
+                ..Default::default()
+            };
+            assert_eq!(insmod_with(&k, &InsmodOptions::default(), &[&f]).0, 0);
+            assert_eq!(*k.finit_flags.borrow(), [None]);
+            assert_eq!(k.calls.borrow()[0].0, b"module");
+        }
+        std::fs::remove_file(f).unwrap();
+    }
+
+    #[test]
+    fn short_files_and_directories_are_refused_like_kmod() {
+        let f = temp_file("short.ko", b"12345");
+        let k = Recorder::default();
+        let (code, err) = insmod_with(&k, &InsmodOptions::default(), &[&f]);
+        assert_eq!(
+            (code, err),
+            (
+                1,
+                format!("insmod: ERROR: could not insert module {f}: Invalid parameters\n")
+            )
+        );
+        std::fs::remove_file(&f).unwrap();
+        let d = std::env::temp_dir();
+        let d = d.to_str().unwrap();
+        let (code, err) = insmod_with(&k, &InsmodOptions::default(), &[d]);
+        assert_eq!(
+            (code, err),
+            (
+                1,
+                format!("insmod: ERROR: could not insert module {d}: Is a directory\n")
+            )
+        );
+        assert!(k.calls.borrow().is_empty());
     }
 
     #[test]

@@ -192,6 +192,7 @@ pub fn build_recipe(key: &str) -> (PathBuf, Vec<String>) {
         "multi" => (ex.join("multi"), vec![]),
         "export" => (ex.join("export"), vec![]),
         "params" => (ex.join("params"), vec![]),
+        "chardev" => (ex.join("chardev"), vec![]),
         "faults" => (ex.join("faults"), vec![]),
         "extsym" => {
             let export = built_ok("export");
