@@ -1612,8 +1612,8 @@ fn cat_and_write_errors() {
     // A directory lists its names.
     assert_eq!(
         k.cat("/proc/sys/kernel"),
-        "hung_task_timeout_secs\nhung_task_warnings\nosrelease\nprintk\nsoftlockup_panic\n\
-         tainted\nwatchdog_thresh\n"
+        "hung_task_timeout_secs\nhung_task_warnings\nmodprobe\nosrelease\nprintk\n\
+         softlockup_panic\ntainted\nwatchdog_thresh\n"
     );
 }
 
