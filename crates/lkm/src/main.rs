@@ -75,14 +75,12 @@ fn kernel_tool(args: &[OsString]) -> Option<i32> {
     }
 }
 
-/// The sandbox's own module tree, `<state>/lib/modules/<release>`, when it exists.
-fn sandbox_tree(kernel: &dyn lkm_kernel_api::Kernel) -> Option<PathBuf> {
+/// The sandbox's own module tree, `<state>/lib/modules/<release>`, and the root of its modprobe
+/// configuration (`<state>/etc/modprobe.d`, …): the state directory.
+fn sandbox_tree(kernel: &dyn lkm_kernel_api::Kernel) -> Option<(PathBuf, PathBuf)> {
     let release = kernel.release().ok()?;
-    let dir = sandbox_cmd::client()
-        .state()
-        .join("lib/modules")
-        .join(release);
-    dir.is_dir().then_some(dir)
+    let state = sandbox_cmd::client().state().to_path_buf();
+    Some((state.join("lib/modules").join(release), state))
 }
 
 fn cli() -> Command {

@@ -211,13 +211,14 @@ fn positions(m: &ArgMatches, id: &str) -> Vec<usize> {
 }
 
 /// Parses `args` (args[0] is the program name as getopt should print it) and runs modprobe as `prog`
-/// on the kernel from `kernel`. `sandbox_tree`: the module directory of the kernel's own tree, used
-/// when neither `-d` nor `-S` is given (the sandbox's; `None` for the host). Returns the exit status.
+/// on the kernel from `kernel`. `sandbox_tree`: the kernel's own module directory and the root its
+/// configuration directories are under (`ROOT/etc/modprobe.d`, …), used when neither `-d` nor `-S`
+/// is given (the sandbox's; `None` for the host). Returns the exit status.
 pub fn run(
     prog: &'static str,
     args: &[OsString],
     kernel: KernelSource,
-    sandbox_tree: &dyn Fn(&dyn Kernel) -> Option<PathBuf>,
+    sandbox_tree: &dyn Fn(&dyn Kernel) -> Option<(PathBuf, PathBuf)>,
 ) -> i32 {
     let env = std::env::var("MODPROBE_OPTIONS").ok();
     let args = prepend_env_options(args, env.as_deref());
@@ -342,7 +343,16 @@ pub fn run(
         Err(_) => Box::new(Unreached),
     };
     if opts.dirname.is_none() && opts.kversion.is_none() {
-        opts.module_dir = sandbox_tree(&*kernel_box);
+        if let Some((dir, config_root)) = sandbox_tree(&*kernel_box) {
+            if !dir.is_dir() {
+                eprintln!(
+                    "lkm: the sandbox's module tree {} does not exist yet: install modules into it with 'make -C $(lkm sdk) M=DIR modules_install'",
+                    dir.display()
+                );
+            }
+            opts.module_dir = Some(dir);
+            opts.config_root = Some(config_root);
+        }
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());

@@ -113,3 +113,131 @@ fn request_module_runs_the_configured_helper_and_symbol_get_holds_the_provider()
         .any(|l| l == "req_user: request_module(x) = -2"));
     k.ok(&["rmmod", "req_user"]);
 }
+
+/// `make -C $(lkm sdk) M=DIR modules_install` for kernel `k` (its state directory through
+/// `$LKM_STATE`, as a user's shell would have it).
+fn modules_install(k: &Kernel, dir: &std::path::Path) -> Run {
+    let env = env().expect("checked by the caller");
+    let mut c = std::process::Command::new("make");
+    c.arg("-C")
+        .arg(&env.sdk)
+        .arg(format!("M={}", dir.display()))
+        .arg("modules_install")
+        .env("LKM_STATE", &k.state)
+        .env("LKM_SDK_CACHE", env.root.join("sdk-cache"))
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS");
+    run(c)
+}
+
+#[test]
+fn the_seeds_hello_installs_with_modules_install_and_loads_with_modprobe() {
+    need_env!();
+    let b = built_ok("hello");
+    let k = Kernel::new("modprobe_hello").at(&b.dir);
+    k.boot();
+    let r = modules_install(&k, &b.dir);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let tree = k.state.join("lib/modules/6.12.0-lkm");
+    assert!(
+        r.stdout.contains(&format!(
+            "  INSTALL {}/extra/hello.ko\n  DEPMOD  {}\n",
+            tree.display(),
+            tree.display()
+        )),
+        "{r:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(tree.join("modules.dep")).unwrap(),
+        "extra/hello.ko:\n"
+    );
+    // The seeds' "Execution": modprobe hello prints the greeting, lsmod lists it, rmmod says
+    // goodbye.
+    let r = k.run(&["modprobe", "hello"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert_eq!(
+        untime(&r.stderr),
+        "[    t] Good morrow\n[    t] to this fair assembly.\n"
+    );
+    assert!(k.ok(&["lsmod"]).lines().any(|l| l.starts_with("hello ")));
+    let r = k.run(&["rmmod", "hello"]);
+    assert_eq!(
+        untime(&r.stderr),
+        "[    t] Alas, poor world, what treasure\n[    t] hast thou lost!\n"
+    );
+    // modprobe -r removes it too; an unknown name is kmod's FATAL, naming the sandbox's tree.
+    assert_eq!(k.run(&["modprobe", "hello"]).code, Some(0));
+    assert_eq!(k.run(&["modprobe", "-r", "hello"]).code, Some(0));
+    assert!(!k.ok(&["lsmod"]).contains("hello"));
+    let r = k.run(&["modprobe", "no_such_module"]);
+    assert_eq!(r.code, Some(1));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "modprobe: FATAL: Module no_such_module not found in directory {}\n",
+            tree.display()
+        )
+    );
+}
+
+#[test]
+fn modprobe_loads_dependencies_options_and_on_demand_requests_from_the_sandbox_tree() {
+    need_env!();
+    let b = built_ok("kmod_req");
+    let k = Kernel::new("modprobe_chain").at(&b.dir);
+    k.boot();
+    let r = modules_install(&k, &b.dir);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    // The sandbox's own modprobe.d (not the host's).
+    let conf = k.state.join("etc/modprobe.d");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(conf.join("req.conf"), "options req_provider answer=7\n").unwrap();
+
+    // A dependency chain by name: req_provider first, with its configured option.
+    let r = k.run(&["modprobe", "-v", "req_chain"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let tree = k.state.join("lib/modules/6.12.0-lkm");
+    assert_eq!(
+        r.stdout,
+        format!(
+            "insmod {t}/extra/req_provider.ko answer=7 \ninsmod {t}/extra/req_chain.ko \n",
+            t = tree.display()
+        )
+    );
+    assert_eq!(k.cat("/sys/module/req_provider/parameters/answer"), "7\n");
+    assert!(k
+        .dmesg()
+        .iter()
+        .any(|l| l == "req_chain: req_provider_plain() = 7"));
+    k.ok(&["modprobe", "-r", "req_chain"]);
+    assert!(!k.ok(&["lsmod"]).contains("req_provider"));
+
+    // request_module() from init, through the default helper (lkm's modprobe on this tree), by
+    // alias: req_provider comes, with its option, while req_user's init waits.
+    k.ok(&[
+        "insmod",
+        &b.ko("req_user").display().to_string(),
+        "want=req-alias",
+    ]);
+    let log = k.dmesg();
+    assert_in_order(
+        &log,
+        &[
+            "req_provider: loaded",
+            "req_user: request_module(req-alias) = 0",
+            "req_user: symbol_get(req_provider_answer)() = 7",
+        ],
+    );
+    // An unknown name: modprobe's exit status 1 as the wait status.
+    k.ok(&["rmmod", "req_user"]);
+    k.ok(&[
+        "insmod",
+        &b.ko("req_user").display().to_string(),
+        "want=nothing-here",
+    ]);
+    assert!(k
+        .dmesg()
+        .iter()
+        .any(|l| l == "req_user: request_module(nothing-here) = 256"));
+    k.ok(&["rmmod", "req_user", "req_provider"]);
+}

@@ -4,9 +4,12 @@
 #include <linux/module.h>
 #include <linux/init.h>
 
+static int answer = 42;
+module_param(answer, int, 0444);
+
 int req_provider_answer(void)
 {
-	return 42;
+	return answer;
 }
 EXPORT_SYMBOL_GPL(req_provider_answer);
 
