@@ -210,6 +210,9 @@ fn positions(m: &ArgMatches, id: &str) -> Vec<usize> {
     m.indices_of(id).map(|i| i.collect()).unwrap_or_default()
 }
 
+/// The kernel's own module directory and configuration root, if it has them (see [`run`]).
+pub type SandboxTree = dyn Fn(&dyn Kernel) -> Option<(PathBuf, PathBuf)>;
+
 /// Parses `args` (args[0] is the program name as getopt should print it) and runs modprobe as `prog`
 /// on the kernel from `kernel`. `sandbox_tree`: the kernel's own module directory and the root its
 /// configuration directories are under (`ROOT/etc/modprobe.d`, …), used when neither `-d` nor `-S`
@@ -218,7 +221,7 @@ pub fn run(
     prog: &'static str,
     args: &[OsString],
     kernel: KernelSource,
-    sandbox_tree: &dyn Fn(&dyn Kernel) -> Option<(PathBuf, PathBuf)>,
+    sandbox_tree: &SandboxTree,
 ) -> i32 {
     let env = std::env::var("MODPROBE_OPTIONS").ok();
     let args = prepend_env_options(args, env.as_deref());
