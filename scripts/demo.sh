@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: the seeds' hello module, unchanged, built with its own out-of-tree Makefile against lkm's
-# SDK, loaded into a sandbox kernel (no root, no VM), listed, logged and removed. Then lkm modinfo next
-# to kmod's on the same file.
+# SDK, loaded into a sandbox kernel (no root, no VM), listed, logged and removed; then installed with
+# modules_install and loaded by name with modprobe, as the seeds do. Then lkm modinfo next to kmod's
+# on the same file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ] && { ! command -v make >/dev/null || ! command -v gcc >/dev/null || ! command -v modinfo >/dev/null; }; then
@@ -29,6 +30,11 @@ show lkm lsmod
 show lkm dmesg
 show lkm rmmod hello
 show lkm dmesg --level alert
+# The seeds' "Execution": installed into the sandbox's module tree, then by name with modprobe.
+show make -C "$(lkm sdk)" M="$PWD" modules_install
+show lkm modprobe hello
+show lkm lsmod
+show lkm modprobe -r hello
 show lkm modinfo hello.ko
 if command -v modinfo >/dev/null; then
     if cmp -s <(modinfo hello.ko) <(lkm modinfo hello.ko); then
