@@ -3,7 +3,7 @@
 # Each `step NAME FLAGS COMMAND` runs COMMAND with `sh -c` and records, under $RES/$SET/NN-NAME/:
 # cmd, out (stdout), err (stderr), rc (exit status), modules (/proc/modules without the load
 # addresses, which differ from load to load) and dmesg (the kernel's new lines, timestamps removed).
-# FLAGS: `-` none; `m` the step needs modprobe (reported as pending while lkm has none); `d` a
+# FLAGS: `-` none; `m` the step needs modprobe; `d` a
 # documented, deliberate difference (README); `e` an example module of the repository (also
 # compared with the sandbox kernel by the Rust test).
 # The tools under test are called by full path, /sbin/NAME: busybox's ash runs its own applets for
