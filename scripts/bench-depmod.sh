@@ -10,8 +10,14 @@
 # the corpus is never written. A run reads and parses every module (decompressing it), resolves
 # symbols, sorts, and writes the ten outputs; the page cache is warm (hyperfine's warm-up).
 #
+# Second, per tree, the incremental case: `touch` one module (fs/fat/vfat.ko*, a private copy in
+# each tree, so the corpus is not touched) before every run, then kmod's depmod (which has no
+# cache: a full run) against `lkm depmod` with its warm cache (modules.lkm-cache), which reads the
+# touched module again and takes the other 4022 from the cache. One hyperfine run per tree.
+#
 # Before timing, each pair is run once and every output compared byte for byte: a difference is
-# reported as a warning (the timing of a wrong answer means little).
+# reported as a warning (the timing of a wrong answer means little). The full-run lkm case runs with
+# --no-cache, so that it measures reading every module.
 #
 # "kmod/lkm" in the summary is kmod's mean time divided by lkm's: above 1, lkm is faster.
 # Runs on a 2-core machine shared with builds are noisy; compare ratios from one invocation.
@@ -70,37 +76,23 @@ mkdir -p "$out"
 outputs=(modules.dep modules.dep.bin modules.alias modules.alias.bin modules.softdep
     modules.symbols modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin modules.devname)
 
-# copy TREE NAME: a private copy of the tree's module directory; prints the root.
+# copy TREE NAME: a private copy of the tree's module directory (vfat.ko* a real copy, the
+# other modules hardlinked); prints the root.
 copy() {
-    local src=$corpus/$1/lib/modules/$rel dst=$work/$2
+    local src=$corpus/$1/lib/modules/$rel dst=$work/$2 f
     rm -rf "$dst"
     mkdir -p "$dst/lib/modules/$rel"
     cp -al "$src/kernel" "$dst/lib/modules/$rel/" 2>/dev/null || cp -a "$src/kernel" "$dst/lib/modules/$rel/"
     cp "$src"/modules.{order,builtin,builtin.modinfo} "$dst/lib/modules/$rel/"
+    for f in "$dst/lib/modules/$rel"/kernel/fs/fat/vfat.ko*; do
+        cp "$f" "$f.copy" && mv "$f.copy" "$f"
+    done
     printf '%s\n' "$dst"
 }
 
-summary=$out/depmod-summary.md
-{
-    echo "| tree | kmod 30 | lkm | kmod/lkm |"
-    echo "|---|---|---|---|"
-} >"$summary"
-
-for tree in "${trees[@]}"; do
-    k=$(copy "$tree" "$tree-kmod")
-    l=$(copy "$tree" "$tree-lkm")
-    "$kmod_depmod" -b "$k" "$rel"
-    "$lkm" depmod -b "$l" "$rel"
-    for f in "${outputs[@]}"; do
-        cmp -s "$k/lib/modules/$rel/$f" "$l/lib/modules/$rel/$f" ||
-            log "WARNING: $tree: $f differs from kmod's"
-    done
-    log "timing depmod on $tree ($runs runs)"
-    hyperfine -N --warmup 1 --runs "$runs" \
-        --export-markdown "$out/depmod-$tree.md" --export-json "$out/depmod-$tree.json" \
-        -n "kmod 30 depmod ($tree)" "$kmod_depmod -b $k $rel" \
-        -n "lkm depmod ($tree)" "$lkm depmod -b $l $rel"
-    python3 - "$out/depmod-$tree.json" "$tree" >>"$summary" <<'PY'
+# ratio JSON LABEL: a summary row from a two-command hyperfine export (kmod first).
+ratio() {
+    python3 - "$1" "$2" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
 k, l = r[0]["mean"], r[1]["mean"]
@@ -109,6 +101,50 @@ ratio = k / l
 word = f"{ratio:.2f}× faster" if ratio >= 1 else f"{1 / ratio:.2f}× slower"
 print(f"| {sys.argv[2]} | {fmt(k)} | {fmt(l)} | {word} |")
 PY
+}
+
+summary=$out/depmod-summary.md
+{
+    echo "| case | kmod 30 | lkm | kmod/lkm |"
+    echo "|---|---|---|---|"
+} >"$summary"
+
+for tree in "${trees[@]}"; do
+    k=$(copy "$tree" "$tree-kmod")
+    l=$(copy "$tree" "$tree-lkm")
+    check() {
+        for f in "${outputs[@]}"; do
+            cmp -s "$k/lib/modules/$rel/$f" "$l/lib/modules/$rel/$f" ||
+                log "WARNING: $tree ($1): $f differs from kmod's"
+        done
+    }
+    "$kmod_depmod" -b "$k" "$rel"
+    "$lkm" depmod --no-cache -b "$l" "$rel"
+    check "full run"
+    log "timing depmod on $tree ($runs runs)"
+    hyperfine -N --warmup 1 --runs "$runs" \
+        --export-markdown "$out/depmod-$tree.md" --export-json "$out/depmod-$tree.json" \
+        -n "kmod 30 depmod ($tree)" "$kmod_depmod -b $k $rel" \
+        -n "lkm depmod --no-cache ($tree)" "$lkm depmod --no-cache -b $l $rel"
+    ratio "$out/depmod-$tree.json" "$tree, full run" >>"$summary"
+
+    # The incremental case: a warm cache, one module touched before each run.
+    touch_k=$(printf '%s ' "$k/lib/modules/$rel"/kernel/fs/fat/vfat.ko*)
+    touch_l=$(printf '%s ' "$l/lib/modules/$rel"/kernel/fs/fat/vfat.ko*)
+    "$lkm" depmod -b "$l" "$rel"
+    touch $touch_k $touch_l
+    "$kmod_depmod" -b "$k" "$rel"
+    stats=$("$lkm" depmod --stats -b "$l" "$rel" 2>&1)
+    [[ $stats == *"read 1 of "* ]] || log "WARNING: $tree: expected one module read: $stats"
+    check "incremental run"
+    log "timing depmod after touching one module on $tree ($runs runs)"
+    hyperfine -N --warmup 1 --runs "$runs" \
+        --export-markdown "$out/depmod-$tree-incremental.md" \
+        --export-json "$out/depmod-$tree-incremental.json" \
+        --prepare "touch $touch_k" --prepare "touch $touch_l" \
+        -n "kmod 30 depmod, one module touched ($tree)" "$kmod_depmod -b $k $rel" \
+        -n "lkm depmod, warm cache, one module touched ($tree)" "$lkm depmod -b $l $rel"
+    ratio "$out/depmod-$tree-incremental.json" "$tree, one module touched" >>"$summary"
     rm -rf "$k" "$l"
 done
 cat "$summary"

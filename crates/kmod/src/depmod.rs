@@ -24,7 +24,18 @@
 //!
 //! Index files are written in kmod 30's post-order layout by default, byte for byte as Debian's
 //! depmod writes them; [`DepmodOptions::layout`] selects kmod 34's pre-order layout instead.
+//!
+//! **The module cache (lkm only).** Step 3 takes a module's data from `modules.lkm-cache` in the
+//! output directory when the file's inode, size and nanosecond mtime are those recorded, and reads
+//! only the other files; the output is the same either way. A full run (no module files as
+//! arguments, no `-n`) rewrites the cache when it did not describe exactly the files found. This is
+//! a deliberate difference from kmod, whose depmod writes only its own files; `--no-cache`
+//! ([`DepmodOptions::cache`]) neither reads nor writes it, and `--stats` says how many modules were
+//! read. It also keeps memos that let step 5 reuse `modules.dep.bin`, `modules.alias.bin` and
+//! `modules.symbols.bin` when what they are built from is unchanged. The format and the rules for a
+//! damaged cache are in [`cache`].
 
+pub mod cache;
 pub mod config;
 pub mod khash;
 pub mod scan;
@@ -41,6 +52,7 @@ use lkm_modfile::strerror;
 use lkm_modindex::normalize::{alias_normalize, modname_normalize};
 use lkm_modindex::{IndexBuilder, Layout};
 
+use cache::FileStamp;
 use config::{Config, Search};
 use scan::Scanned;
 
@@ -85,6 +97,10 @@ pub struct DepmodOptions {
     pub layout: Layout,
     /// Threads reading modules (0: one per CPU).
     pub threads: usize,
+    /// Use and keep `modules.lkm-cache` (an lkm extension, on by default; `--no-cache` clears it).
+    pub cache: bool,
+    /// `--stats` (lkm): say on stderr how many modules were read and how many came from the cache.
+    pub stats: bool,
 }
 
 impl Default for DepmodOptions {
@@ -105,6 +121,8 @@ impl Default for DepmodOptions {
             files: Vec::new(),
             layout: Layout::PostOrder,
             threads: 0,
+            cache: true,
+            stats: false,
         }
     }
 }
@@ -303,6 +321,8 @@ struct Mod {
     /// Direct dependencies (indices into the module array), in discovery order; later sorted.
     deps: Vec<usize>,
     visited: bool,
+    /// The file's identity when it was read (`None` if `stat` failed).
+    stamp: Option<FileStamp>,
     data: Scanned,
 }
 
@@ -326,6 +346,7 @@ impl Mod {
             users: 0,
             deps: Vec::new(),
             visited: false,
+            stamp: None,
             data: Scanned::default(),
         }
     }
@@ -343,6 +364,31 @@ impl Mod {
     }
 }
 
+/// FNV-1a over the key, for the symbol table: its keys are symbol names from trusted files, looked up
+/// some 200,000 times per run, where SipHash's resistance to chosen keys only costs time.
+#[derive(Default, Clone, Copy)]
+struct FastHash;
+
+struct FastHasher(u64);
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 struct Symbol {
     owner: Option<usize>,
     crc: u64,
@@ -354,7 +400,7 @@ struct Depmod<'c> {
     sym_prefix: Option<u8>,
     by_name: HashMap<Vec<u8>, Mod>,
     modules: Vec<Mod>,
-    symbols: HashMap<Vec<u8>, Symbol>,
+    symbols: HashMap<Vec<u8>, Symbol, FastHash>,
 }
 
 impl Depmod<'_> {
@@ -635,11 +681,14 @@ impl Depmod<'_> {
 
     /// `depmod_modules_build_array`: the name hash's order (512 buckets).
     fn build_array(&mut self) {
-        let mut mods: Vec<Mod> = self.by_name.drain().map(|(_, m)| m).collect();
-        mods.sort_by(|a, b| {
-            khash::order_key(&a.modname, 512).cmp(&khash::order_key(&b.modname, 512))
-        });
-        self.modules = mods;
+        let mut mods: Vec<(u32, Mod)> = self
+            .by_name
+            .drain()
+            .map(|(_, m)| (khash::order_key(&m.modname, 512).0, m))
+            .collect();
+        // Names are unique: an unstable sort gives the one order.
+        mods.sort_unstable_by(|a, b| (a.0, &a.1.modname).cmp(&(b.0, &b.1.modname)));
+        self.modules = mods.into_iter().map(|(_, m)| m).collect();
     }
 
     /// `depmod_modules_sort`: modules listed in `modules.order` first, in its order.
@@ -703,15 +752,52 @@ impl Depmod<'_> {
         self.modules.sort_by_key(|m| m.sort_idx);
     }
 
-    /// Reads every module, in parallel.
-    fn scan_all(&mut self, threads: usize) {
+    /// Reads every module, in parallel, except those `cache` holds in their current version (taken
+    /// out of it). Returns how many files were read.
+    fn scan_all(&mut self, threads: usize, cache: &mut cache::Cache) -> usize {
         let paths: Vec<&[u8]> = self.modules.iter().map(|m| &m.path[..]).collect();
-        let results = parallel_map(&paths, threads, |p| {
-            scan::scan(Path::new(OsStr::from_bytes(p)))
-        });
-        for (m, r) in self.modules.iter_mut().zip(results) {
-            m.data = r;
+        let stamps = if cache.modules.is_empty() {
+            vec![None; paths.len()]
+        } else {
+            parallel_map(&paths, threads, |p| {
+                std::fs::metadata(OsStr::from_bytes(p))
+                    .ok()
+                    .map(|m| FileStamp::of(&m))
+            })
+        };
+        let mut to_read = Vec::new();
+        for (i, stamp) in stamps.into_iter().enumerate() {
+            let m = &mut self.modules[i];
+            match (stamp, cache.modules.remove(&m.path)) {
+                (Some(st), Some(e)) if e.stamp == st => {
+                    m.stamp = Some(st);
+                    m.data = e.data;
+                }
+                _ => to_read.push(i),
+            }
         }
+        let results = parallel_map(&to_read, threads, |&i| {
+            let path = Path::new(OsStr::from_bytes(&self.modules[i].path));
+            // The stamp before the read: a file changed meanwhile is read again next time.
+            let stamp = std::fs::metadata(path).ok().map(|m| FileStamp::of(&m));
+            (stamp, scan::scan(path))
+        });
+        for (&i, (stamp, data)) in to_read.iter().zip(results) {
+            self.modules[i].stamp = stamp;
+            self.modules[i].data = data;
+        }
+        to_read.len()
+    }
+
+    /// The cache's module part for the modules as read: those that parsed and could be `stat`ed.
+    fn out_cache(&self) -> Vec<u8> {
+        let cacheable: Vec<(&[u8], FileStamp, &Scanned)> = self
+            .modules
+            .iter()
+            .filter(|m| m.data.symbols_errno.is_none())
+            .filter_map(|m| m.stamp.map(|st| (&m.path[..], st, &m.data)))
+            .collect();
+        cache::encode_modules(cacheable.into_iter())
     }
 
     /// `depmod_load_modules` (the symbol part) and `depmod_load_dependencies`.
@@ -737,6 +823,8 @@ impl Depmod<'_> {
             for (name, crc) in &exports {
                 self.symbol_add(name, false, *crc, Some(i));
             }
+            // Kept for the cache.
+            self.modules[i].data.exports = exports;
         }
         for i in 0..self.modules.len() {
             let deps = std::mem::take(&mut self.modules[i].data.deps);
@@ -787,6 +875,7 @@ impl Depmod<'_> {
                     );
                 }
             }
+            self.modules[i].data.deps = deps;
         }
     }
 
@@ -903,13 +992,14 @@ impl Depmod<'_> {
 
     /// The symbols with an owner, in kmod's hash order (2048 buckets).
     fn owned_symbols(&self) -> Vec<(&[u8], usize)> {
-        let mut v: Vec<(&[u8], usize)> = self
+        let mut v: Vec<((u32, &[u8]), usize)> = self
             .symbols
             .iter()
-            .filter_map(|(k, s)| s.owner.map(|o| (&k[..], o)))
+            .filter_map(|(k, s)| s.owner.map(|o| (khash::order_key(k, 2048), o)))
             .collect();
-        v.sort_by(|a, b| khash::order_key(a.0, 2048).cmp(&khash::order_key(b.0, 2048)));
-        v
+        // Names are unique: an unstable sort gives the one order.
+        v.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        v.into_iter().map(|((_, k), o)| (k, o)).collect()
     }
 }
 
@@ -960,6 +1050,8 @@ struct Output {
     name: &'static str,
     data: Result<Vec<u8>, String>,
     messages: Messages,
+    /// The memo for the next run (see [`cache`]).
+    memo: Option<cache::Memo>,
 }
 
 const OUTPUTS: [&str; 10] = [
@@ -987,7 +1079,79 @@ fn insert(idx: &mut IndexBuilder, key: &[u8], value: &[u8], prio: u32) -> Result
 }
 
 impl Depmod<'_> {
-    fn output(&self, name: &'static str, layout: Layout, warn_dups: bool) -> Output {
+    /// The fingerprint of everything output `name` is built from, for the outputs with memos
+    /// (see [`cache`]); `None` for the others.
+    fn memo_inputs(&self, name: &str, layout: Layout) -> Option<[u64; 2]> {
+        let mut f = cache::Fingerprint::default();
+        f.bytes(name.as_bytes());
+        f.bytes(format!("{layout:?}").as_bytes());
+        f.u64(self.modules.len() as u64);
+        match name {
+            // Each line: the module's path, then its transitive dependencies' paths in topological
+            // order; key the module name, priority its index.
+            "modules.dep.bin" => {
+                for m in &self.modules {
+                    f.bytes(&m.modname);
+                    f.bytes(m.dep_path());
+                    f.u64(m.dep_sort_idx as u64);
+                    f.u64(m.deps.len() as u64);
+                    for &d in &m.deps {
+                        f.u64(d as u64);
+                    }
+                }
+            }
+            "modules.alias.bin" => {
+                for m in &self.modules {
+                    f.bytes(&m.modname);
+                    let aliases = m.data.info.iter().filter(|(is_alias, _)| *is_alias);
+                    f.u64(aliases.clone().count() as u64);
+                    for (_, v) in aliases {
+                        f.bytes(v);
+                    }
+                }
+            }
+            "modules.symbols.bin" => {
+                for (sym, owner) in self.owned_symbols() {
+                    f.bytes(sym);
+                    f.u64(owner as u64);
+                    f.bytes(&self.modules[owner].modname);
+                }
+            }
+            _ => return None,
+        }
+        Some(f.finish())
+    }
+
+    /// Output `name`; with `memos`, from the file in `memos.0` when a memo says that it is what
+    /// building would give.
+    fn output(
+        &self,
+        name: &'static str,
+        layout: Layout,
+        warn_dups: bool,
+        memos: Option<(&Path, &[cache::Memo])>,
+    ) -> Output {
+        let inputs = match memos {
+            Some(_) if !warn_dups => self.memo_inputs(name, layout),
+            _ => None,
+        };
+        if let (Some(inputs), Some((dir, memos))) = (inputs, memos) {
+            let memo = memos
+                .iter()
+                .find(|m| m.name == name.as_bytes() && m.inputs == inputs);
+            if let Some(memo) = memo {
+                if let Ok(data) = std::fs::read(dir.join(name)) {
+                    if cache::Fingerprint::of(&data) == memo.output {
+                        return Output {
+                            name,
+                            data: Ok(data),
+                            messages: Messages::default(),
+                            memo: Some(memo.clone()),
+                        };
+                    }
+                }
+            }
+        }
         let mut msgs = Messages::default();
         let data = match name {
             "modules.dep" => Ok(self.out_deps()),
@@ -1000,12 +1164,22 @@ impl Depmod<'_> {
             "modules.builtin.bin" => self.out_builtin_bin(layout, &mut msgs),
             "modules.builtin.alias.bin" => self.out_builtin_alias_bin(layout, &mut msgs),
             "modules.devname" => Ok(self.out_devname(&mut msgs)),
+            cache::FILE_NAME => Ok(self.out_cache()),
             _ => unreachable!("unknown output {name}"),
+        };
+        let memo = match (&data, inputs) {
+            (Ok(d), Some(inputs)) if msgs.0.is_empty() => Some(cache::Memo {
+                name: name.as_bytes().to_vec(),
+                inputs,
+                output: cache::Fingerprint::of(d),
+            }),
+            _ => None,
         };
         Output {
             name,
             data,
             messages: msgs,
+            memo,
         }
     }
 
@@ -1457,7 +1631,7 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
         sym_prefix: opts.sym_prefix.filter(|&p| p != 0),
         by_name: HashMap::new(),
         modules: Vec::new(),
-        symbols: HashMap::new(),
+        symbols: HashMap::default(),
     };
     let mut print_unknown = opts.errsyms;
     let check_symvers = opts.symvers.is_some();
@@ -1521,7 +1695,26 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
 
     dm.build_array();
     dm.sort_by_order(&mut log);
-    dm.scan_all(opts.threads);
+    let cache_dir = Path::new(OsStr::from_bytes(&outdirname));
+    let mut cache = if opts.cache {
+        cache::load(cache_dir)
+    } else {
+        cache::Cache::default()
+    };
+    let read = dm.scan_all(opts.threads, &mut cache);
+    let total = dm.modules.len();
+    if opts.stats {
+        let from = if opts.cache {
+            format!("{} from {}", total - read, cache::FILE_NAME)
+        } else {
+            "cache off".to_owned()
+        };
+        let _ = writeln!(log.err, "{prog}: read {read} of {total} modules ({from})");
+    }
+    // Rewritten when it does not describe exactly these files or outputs (a full run only: with
+    // module files as arguments it would lose the others; never with -n, which writes nothing).
+    let keep_cache = opts.cache && all && !opts.dry_run;
+    let modules_changed = read > 0 || !cache.modules.is_empty();
     dm.load(
         check_symvers,
         print_unknown,
@@ -1538,10 +1731,36 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
         .iter()
         .copied()
         .filter(|n| !(opts.dry_run && is_bin(n)))
+        .chain((keep_cache && modules_changed).then_some(cache::FILE_NAME))
         .collect();
-    let outputs = parallel_map(&names, opts.threads, |n| {
-        dm.output(n, opts.layout, opts.warn_dups)
+    let memos = keep_cache.then_some((cache_dir, &cache.memos[..]));
+    let mut outputs = parallel_map(&names, opts.threads, |n| {
+        dm.output(n, opts.layout, opts.warn_dups, memos)
     });
+    if keep_cache {
+        let mut new_memos: Vec<cache::Memo> =
+            outputs.iter().filter_map(|o| o.memo.clone()).collect();
+        new_memos.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut old_memos = std::mem::take(&mut cache.memos);
+        old_memos.sort_by(|a, b| a.name.cmp(&b.name));
+        let modules_part = match outputs.iter_mut().find(|o| o.name == cache::FILE_NAME) {
+            Some(o) => std::mem::replace(&mut o.data, Ok(Vec::new())).ok(),
+            None if new_memos != old_memos => Some(dm.out_cache()),
+            None => None,
+        };
+        if let Some(part) = modules_part {
+            let file = cache::encode_file(&cache::finish_body(part, &new_memos));
+            match outputs.iter_mut().find(|o| o.name == cache::FILE_NAME) {
+                Some(o) => o.data = Ok(file),
+                None => outputs.push(Output {
+                    name: cache::FILE_NAME,
+                    data: Ok(file),
+                    messages: Messages::default(),
+                    memo: None,
+                }),
+            }
+        }
+    }
 
     if opts.dry_run {
         for o in outputs {
@@ -1555,7 +1774,33 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
         }
         return 0;
     }
+    // Some 300,000 small buffers: freed on a thread of their own while the outputs are written (a
+    // command-line run ends before that thread does, and exiting frees them for nothing).
+    let modules = std::mem::take(&mut dm.modules);
+    let symbols = std::mem::take(&mut dm.symbols);
+    let _ = std::thread::Builder::new().spawn(move || drop((modules, symbols, cache)));
     write_outputs(&outdirname, outputs, opts.outdir.is_some(), &mut log)
+}
+
+/// Replaces the cache as the outputs are replaced; a failure is only a warning (the next run reads
+/// the modules again).
+fn write_cache(dir: &Path, tmp_path: &Path, data: &[u8], log: &mut Log) {
+    let path = dir.join(cache::FILE_NAME);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(tmp_path)
+        .and_then(|mut f| f.write_all(data))
+        .and_then(|()| std::fs::rename(tmp_path, &path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(tmp_path);
+        log.warning(&format!(
+            "could not write {}: {}",
+            path.display(),
+            os_err(&e)
+        ));
+    }
 }
 
 fn write_outputs(dirname: &[u8], outputs: Vec<Output>, create: bool, log: &mut Log) -> i32 {
@@ -1577,6 +1822,12 @@ fn write_outputs(dirname: &[u8], outputs: Vec<Output>, create: bool, log: &mut L
     for o in outputs {
         let tmp = format!("{}.{pid}.{}.{}", o.name, now.subsec_micros(), now.as_secs());
         let tmp_path = dir.join(&tmp);
+        if o.name == cache::FILE_NAME {
+            if let Ok(data) = o.data {
+                write_cache(dir, &tmp_path, &data, log);
+            }
+            continue;
+        }
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)

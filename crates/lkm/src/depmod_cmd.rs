@@ -12,8 +12,12 @@ use std::path::PathBuf;
 use lkm_kmod::depmod::{self, DepmodOptions};
 use lkm_kmod::moddir::make_absolute;
 
+/// `--no-cache` and `--stats` (lkm's own) have no short form: these stand for them.
+const NO_CACHE: char = '\u{100}';
+const STATS: char = '\u{101}';
+
 /// (long name, takes an argument, short equivalent)
-const LONG: [(&str, bool, char); 19] = [
+const LONG: [(&str, bool, char); 21] = [
     ("all", false, 'a'),
     ("quick", false, 'A'),
     ("basedir", true, 'b'),
@@ -33,6 +37,8 @@ const LONG: [(&str, bool, char); 19] = [
     ("map", false, 'm'),
     ("version", false, 'V'),
     ("help", false, 'h'),
+    ("no-cache", false, NO_CACHE),
+    ("stats", false, STATS),
 ];
 
 /// Short options; `true` when they take an argument.
@@ -185,7 +191,11 @@ fn help(prog: &str) {
          \t-F, --filesyms=FILE  Use the file instead of the\n\
          \t                     current kernel symbols.\n\
          \t-E, --symvers=FILE   Use Module.symvers file to check\n\
-         \t                     symbol versions.\n"
+         \t                     symbol versions.\n\
+         \n\
+         lkm's own:\n\
+         \t--no-cache           Read every module; neither use nor write modules.lkm-cache\n\
+         \t--stats              Say how many modules were read and how many came from the cache\n"
     );
 }
 
@@ -225,6 +235,8 @@ pub fn run(prog: &'static str, args: &[OsString]) -> i32 {
                 o.sym_prefix = Some(b[0]);
             }
             'w' => o.warn_dups = true,
+            NO_CACHE => o.cache = false,
+            STATS => o.stats = true,
             'u' | 'q' | 'r' | 'm' => {
                 let _ = match long {
                     Some(l) => writeln!(err, "{prog}: WARNING: Ignored deprecated option --{l}"),

@@ -10,110 +10,19 @@
 //! The corpus comes from `scripts/corpus.sh`. Without it or without kmod the tests skip with a
 //! message, except under CI, where they fail.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 mod kmodiff;
 use kmodiff::assert_same;
+mod common;
+mod depmod_tree;
+use depmod_tree::{
+    assert_outputs_same, corpus, kmod_command, read_outputs, Corpus, CACHE, INPUTS, OUTPUTS,
+};
 
-const OUTPUTS: [&str; 10] = [
-    "modules.dep",
-    "modules.dep.bin",
-    "modules.alias",
-    "modules.alias.bin",
-    "modules.softdep",
-    "modules.symbols",
-    "modules.symbols.bin",
-    "modules.builtin.bin",
-    "modules.builtin.alias.bin",
-    "modules.devname",
-];
-
-const INPUTS: [&str; 3] = [
-    "modules.order",
-    "modules.builtin",
-    "modules.builtin.modinfo",
-];
-
-struct Corpus {
-    dir: PathBuf,
-    release: String,
-}
-
-fn kmod_depmod() -> Option<PathBuf> {
-    ["/usr/sbin/depmod", "/sbin/depmod"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-}
-
-fn corpus() -> Option<Corpus> {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = std::env::var_os("LKM_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo.join(".corpus"));
-    let release = std::fs::read_to_string(dir.join("release"))
-        .ok()
-        .map(|r| r.trim().to_owned())
-        .filter(|r| {
-            ["root", "root-xz", "root-zst"].iter().all(|t| {
-                dir.join(t)
-                    .join("lib/modules")
-                    .join(r)
-                    .join("modules.order")
-                    .exists()
-            })
-        });
-    let why = match (&release, kmod_depmod()) {
-        (Some(release), Some(_)) => {
-            return Some(Corpus {
-                dir,
-                release: release.clone(),
-            })
-        }
-        (None, _) => "the Debian module corpus is missing",
-        (_, None) => "kmod's depmod is not installed",
-    };
-    if std::env::var_os("CI").is_some() {
-        panic!("{why}: run scripts/corpus.sh (scripts/test.sh does) before cargo test");
-    }
-    eprintln!("SKIPPED: {why}; run scripts/corpus.sh to enable the depmod differential tests");
-    None
-}
-
-/// A fresh copy of a corpus tree: `<scratch>/<name>/lib/modules/<release>` with the modules
-/// hardlinked and the kbuild inputs copied. Returns the root.
-fn copy_tree(c: &Corpus, tree: &str, name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("depmod_vs_kmod")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&root);
-    let moddir = root.join("lib/modules").join(&c.release);
-    std::fs::create_dir_all(&moddir).unwrap();
-    let src = c.dir.join(tree).join("lib/modules").join(&c.release);
-    let linked = Command::new("cp")
-        .arg("-al")
-        .arg(src.join("kernel"))
-        .arg(&moddir)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !linked {
-        // Another filesystem: a real copy.
-        let _ = std::fs::remove_dir_all(moddir.join("kernel"));
-        let ok = Command::new("cp")
-            .arg("-a")
-            .arg(src.join("kernel"))
-            .arg(&moddir)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "cannot copy {}", src.display());
-    }
-    for f in INPUTS {
-        std::fs::copy(src.join(f), moddir.join(f)).unwrap();
-    }
-    root
+fn copy_tree(c: &Corpus, tree: &str, name: &str) -> std::path::PathBuf {
+    depmod_tree::copy_tree(c, tree, "depmod_vs_kmod", name)
 }
 
 struct Run {
@@ -124,8 +33,9 @@ struct Run {
     files: Vec<Option<Vec<u8>>>,
 }
 
+/// No outputs and no lkm cache: each run reads every module.
 fn clean(moddir: &Path) {
-    for f in OUTPUTS {
+    for f in OUTPUTS.iter().chain(&[CACHE]) {
         let _ = std::fs::remove_file(moddir.join(f));
     }
 }
@@ -133,14 +43,7 @@ fn clean(moddir: &Path) {
 fn run_tool(kmod: bool, root: &Path, moddir: &Path, args: &[String]) -> Run {
     clean(moddir);
     let mut cmd = if kmod {
-        // Through PATH, so that getopt's messages name it "depmod" as they name lkm's.
-        let dir = kmod_depmod().unwrap().parent().unwrap().to_path_buf();
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let mut dirs = vec![dir];
-        dirs.extend(std::env::split_paths(&path));
-        let mut c = Command::new("depmod");
-        c.env("PATH", std::env::join_paths(dirs).unwrap());
-        c
+        kmod_command()
     } else {
         let mut c = Command::new(env!("CARGO_BIN_EXE_lkm"));
         c.arg("depmod");
@@ -153,15 +56,16 @@ fn run_tool(kmod: bool, root: &Path, moddir: &Path, args: &[String]) -> Run {
         .env("LC_ALL", "C")
         .output()
         .unwrap();
-    let files = OUTPUTS
-        .iter()
-        .map(|f| std::fs::read(moddir.join(f)).ok())
-        .collect();
-    // No temporary files may be left behind.
+    let files = read_outputs(moddir);
+    // No temporary files may be left behind (lkm's cache is its one extra file).
     for e in std::fs::read_dir(moddir).unwrap() {
-        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
         assert!(
-            name == "kernel" || OUTPUTS.contains(&name.as_str()) || INPUTS.contains(&name.as_str()),
+            e.file_type().unwrap().is_dir()
+                || OUTPUTS.contains(&name.as_str())
+                || INPUTS.contains(&name.as_str())
+                || (!kmod && name == CACHE),
             "stray file {name} in {}",
             moddir.display()
         );
@@ -181,27 +85,7 @@ fn compare(what: &str, root: &Path, moddir: &Path, args: &[String]) -> Run {
     assert_same(&format!("{what}: stdout"), &k.stdout, &l.stdout);
     assert_same(&format!("{what}: stderr"), &k.stderr, &l.stderr);
     assert_eq!(k.code, l.code, "{what}: exit status");
-    for (i, name) in OUTPUTS.iter().enumerate() {
-        match (&k.files[i], &l.files[i]) {
-            (Some(kf), Some(lf)) => {
-                if name.ends_with(".bin") {
-                    assert!(
-                        kf == lf,
-                        "{what}: {name} differs from kmod's ({} vs {} bytes)",
-                        kf.len(),
-                        lf.len()
-                    );
-                } else {
-                    assert_same(&format!("{what}: {name}"), kf, lf);
-                }
-            }
-            (k, l) => assert_eq!(
-                k.is_some(),
-                l.is_some(),
-                "{what}: {name} written by one tool only"
-            ),
-        }
-    }
+    assert_outputs_same(what, &k.files, &l.files);
     k
 }
 
@@ -344,5 +228,144 @@ fn options_on_the_plain_tree() {
     // Without modules.order: a warning, and kmod's hash order.
     std::fs::remove_file(moddir.join("modules.order")).unwrap();
     compare("no modules.order", &root, &moddir, &a(&[&rel]));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// depmod.d through `-C` (`search` with `external`, `override`, `external`, `exclude`, the
+/// unimplemented `include`/`make_map_files`, a bad line) on a tree with duplicate module names in
+/// `updates/`, `extra/`, an excluded directory and an external directory outside the tree; `-P`,
+/// `-m`, missing `modules.builtin`/`modules.builtin.modinfo`; and `-o` (kmod 31's, so not in kmod 30:
+/// its outputs must equal kmod's in the tree itself).
+#[test]
+fn config_and_other_options() {
+    let Some(c) = corpus() else { return };
+    let root = copy_tree(&c, "root", "config");
+    let moddir = root.join("lib/modules").join(&c.release);
+    let rel = c.release.clone();
+    let a = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    // New names are hardlinks to the tree's files (which are never written).
+    let link = |from: &str, to: &Path| {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::hard_link(moddir.join("kernel").join(from), to).unwrap();
+    };
+    link("fs/fat/fat.ko", &moddir.join("updates/fat.ko"));
+    link("fs/fat/vfat.ko", &moddir.join("extra/vfat.ko"));
+    link("drivers/block/loop.ko", &moddir.join("extra/loop.ko"));
+    link(
+        "lib/libcrc32c.ko",
+        &moddir.join("kernel/skipme/crc_skipped.ko"),
+    );
+    let ext = root.join("ext");
+    link("lib/libcrc32c.ko", &ext.join("extcrc.ko"));
+    link(
+        "lib/zstd/zstd_compress.ko",
+        &ext.join("sub/zstd_compress.ko"),
+    );
+    let conf = root.join("depmod.d");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        conf.join("test.conf"),
+        format!(
+            "# test\n\
+             search updates extra external built-in\n\
+             override vfat * kernel/fs/fat\n\
+             external 6.* {}\n\
+             exclude skipme\n\
+             include other.conf\n\
+             make_map_files\n\
+             bogus line here\n",
+            ext.display()
+        ),
+    )
+    .unwrap();
+    let conf = conf.to_string_lossy().into_owned();
+    let k = compare("-C depmod.d", &root, &moddir, &a(&["-C", &conf, &rel]));
+    let dep = String::from_utf8_lossy(k.files[0].as_ref().unwrap()).into_owned();
+    assert!(dep.contains("\nupdates/fat.ko:"), "updates/ should win");
+    assert!(
+        dep.contains("\nextra/loop.ko:"),
+        "extra/ should win over built-in"
+    );
+    assert!(
+        dep.contains("\nkernel/fs/fat/vfat.ko:"),
+        "the override should win"
+    );
+    assert!(dep.contains(&format!("\n{}:", ext.join("extcrc.ko").display())));
+    assert!(!dep.contains("crc_skipped"), "excluded directory indexed");
+    assert!(String::from_utf8_lossy(&k.stderr).contains("ignoring bad line"));
+    compare(
+        "-C depmod.d -v",
+        &root,
+        &moddir,
+        &a(&["-C", &conf, "-v", "-n", &rel]),
+    );
+
+    compare("-P _", &root, &moddir, &a(&["-P", "_", &rel]));
+    compare("-m", &root, &moddir, &a(&["-m", "-n", &rel]));
+
+    // -o: the outputs under another root, equal to kmod's in the tree.
+    let k = run_tool(true, &root, &moddir, &a(&[&rel]));
+    let out = root.join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_lkm"))
+        .args(["depmod", "-b"])
+        .arg(&root)
+        .arg("-o")
+        .arg(&out)
+        .arg(&rel)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let l = read_outputs(&out.join("lib/modules").join(&rel));
+    for (i, name) in OUTPUTS.iter().enumerate() {
+        assert!(k.files[i] == l[i], "-o: {name} differs from kmod's");
+    }
+
+    for f in ["modules.builtin", "modules.builtin.modinfo"] {
+        std::fs::remove_file(moddir.join(f)).unwrap();
+    }
+    let k = compare("no modules.builtin*", &root, &moddir, &a(&[&rel]));
+    assert!(String::from_utf8_lossy(&k.stderr).contains("could not open modules.builtin"));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Two modules built with lkm's SDK that need each other's exports (tests/modules/depcycle), next to
+/// fat and vfat: kmod's cycle report, exit status 1 and no outputs.
+#[test]
+fn dependency_cycle() {
+    let Some(c) = corpus() else { return };
+    if common::env().is_none() {
+        return;
+    }
+    let built = common::built_ok("depcycle");
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("depmod_vs_kmod/cycle");
+    let _ = std::fs::remove_dir_all(&root);
+    let moddir = root.join("lib/modules/9.9.9");
+    let dir = moddir.join("kernel/x");
+    std::fs::create_dir_all(&dir).unwrap();
+    for m in ["cyc_a", "cyc_b"] {
+        std::fs::copy(built.ko(m), dir.join(format!("{m}.ko"))).unwrap();
+    }
+    let fat = c
+        .dir
+        .join("root/lib/modules")
+        .join(&c.release)
+        .join("kernel/fs/fat");
+    for m in ["fat.ko", "vfat.ko"] {
+        std::fs::copy(fat.join(m), dir.join(m)).unwrap();
+    }
+    std::fs::write(
+        moddir.join("modules.order"),
+        "kernel/x/fat.ko\nkernel/x/cyc_a.ko\nkernel/x/vfat.ko\nkernel/x/cyc_b.ko\n",
+    )
+    .unwrap();
+    let k = compare("cycle", &root, &moddir, &["9.9.9".to_string()]);
+    assert_eq!(k.code, Some(1));
+    let err = String::from_utf8_lossy(&k.stderr);
+    assert!(err.contains("Cycle detected: cyc_"), "{err}");
+    assert!(
+        err.contains("Found 2 modules in dependency cycles!"),
+        "{err}"
+    );
+    assert!(k.files.iter().all(Option::is_none));
     let _ = std::fs::remove_dir_all(&root);
 }
