@@ -22,11 +22,8 @@ use std::sync::{Mutex, OnceLock};
 
 mod kmodiff;
 use kmodiff::assert_same;
-
-struct Corpus {
-    dir: PathBuf,
-    release: String,
-}
+mod depmod_tree;
+use depmod_tree::{copy_tree, Corpus};
 
 fn kmod_tool(name: &str) -> Option<PathBuf> {
     ["/usr/sbin", "/sbin"]
@@ -35,45 +32,19 @@ fn kmod_tool(name: &str) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
+/// The corpus, kmod's depmod and its modprobe, or `None` after saying why the test is skipped (a
+/// panic under CI).
 fn corpus() -> Option<Corpus> {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = std::env::var_os("LKM_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let tmp = PathBuf::from("/var/tmp/lkm-corpus");
-            if tmp.exists() {
-                tmp
-            } else {
-                repo.join(".corpus")
-            }
-        });
-    let release = std::fs::read_to_string(dir.join("release"))
-        .ok()
-        .map(|r| r.trim().to_owned())
-        .filter(|r| {
-            ["root", "root-xz", "root-zst"].iter().all(|t| {
-                dir.join(t)
-                    .join("lib/modules")
-                    .join(r)
-                    .join("modules.order")
-                    .exists()
-            })
-        });
-    let why = match (&release, kmod_tool("modprobe"), kmod_tool("depmod")) {
-        (Some(release), Some(_), Some(_)) => {
-            return Some(Corpus {
-                dir,
-                release: release.clone(),
-            })
+    let c = depmod_tree::corpus()?;
+    if kmod_tool("modprobe").is_none() {
+        let why = "kmod's modprobe is not installed";
+        if std::env::var_os("CI").is_some() {
+            panic!("{why}");
         }
-        (None, _, _) => "the Debian module corpus is missing",
-        _ => "kmod's modprobe/depmod is not installed",
-    };
-    if std::env::var_os("CI").is_some() {
-        panic!("{why}: run scripts/corpus.sh (scripts/test.sh does) before cargo test");
+        eprintln!("SKIPPED: {why}");
+        return None;
     }
-    eprintln!("SKIPPED: {why}; run scripts/corpus.sh to enable the modprobe differential tests");
-    None
+    Some(c)
 }
 
 /// A copy of a corpus tree under the test scratch directory (modules hardlinked, kbuild inputs
@@ -92,37 +63,7 @@ fn tree(c: &Corpus, form: &str) -> PathBuf {
 }
 
 fn build_tree(c: &Corpus, form: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("modprobe_vs_kmod")
-        .join(form);
-    let _ = std::fs::remove_dir_all(&root);
-    let moddir = root.join("lib/modules").join(&c.release);
-    std::fs::create_dir_all(&moddir).unwrap();
-    let src = c.dir.join(form).join("lib/modules").join(&c.release);
-    let linked = Command::new("cp")
-        .arg("-al")
-        .arg(src.join("kernel"))
-        .arg(&moddir)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !linked {
-        let _ = std::fs::remove_dir_all(moddir.join("kernel"));
-        assert!(Command::new("cp")
-            .arg("-a")
-            .arg(src.join("kernel"))
-            .arg(&moddir)
-            .status()
-            .unwrap()
-            .success());
-    }
-    for f in [
-        "modules.order",
-        "modules.builtin",
-        "modules.builtin.modinfo",
-    ] {
-        std::fs::copy(src.join(f), moddir.join(f)).unwrap();
-    }
+    let root = copy_tree(c, form, "modprobe_vs_kmod", form);
     let ok = Command::new(kmod_tool("depmod").unwrap())
         .arg("-b")
         .arg(&root)
