@@ -6,7 +6,8 @@
 //! first, in kmod's order: built in (by name only, from `modules.builtin.bin`) → "is builtin.",
 //! no `/sys/module/NAME` → "is not currently loaded", holders → "is in use by: …", refcnt > 0 → "is in
 //! use" (no `refcnt` file → "Module unloading is not supported"). Then `delete_module(NAME,
-//! O_NONBLOCK | (force ? O_TRUNC : 0))`.
+//! O_NONBLOCK | (force ? O_TRUNC : 0))`. With `-w` (lkm: kmod 30 rejects it) a module in use is
+//! waited for instead (its holders gone and its count at zero), then removed.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -30,7 +31,13 @@ pub struct RmmodOptions {
     pub verbose: u32,
     /// Where `modules.builtin.bin` is looked up; `None` for `/lib/modules/<kernel release>`.
     pub module_dir: Option<PathBuf>,
+    /// `-w`/`--wait` (lkm; kmod 30 lists `-w` but rejects it): a module in use is not refused but
+    /// waited for, then removed, as `rmmod -w` did before Linux 3.13 dropped waiting in the kernel.
+    pub wait: bool,
 }
+
+/// How often `--wait` retries a module still in use.
+const WAIT_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Where messages go: stderr in kmod's `prog: LEVEL: msg` form, or syslog.
 struct Log<'a> {
@@ -124,6 +131,9 @@ fn rmmod(opts: &RmmodOptions, args: &[String], kernel: &dyn Kernel, log: &mut Lo
             (normalize(arg), true)
         };
 
+        if opts.wait && !opts.force {
+            wait_until_unused(kernel, &name);
+        }
         if !opts.force && !check_not_in_use(kernel, &name, maybe_builtin, &module_dir, log) {
             failed += 1;
             continue;
@@ -133,7 +143,17 @@ fn rmmod(opts: &RmmodOptions, args: &[String], kernel: &dyn Kernel, log: &mut Lo
         if opts.force {
             flags |= delete_flags::TRUNC;
         }
-        if let Err(e) = kernel.delete_module(&name, flags) {
+        let mut r = kernel.delete_module(&name, flags);
+        // A new user between the check and the call: wait again.
+        while opts.wait
+            && r.as_ref()
+                .is_err_and(|e| e.raw_os_error() == Some(libc::EWOULDBLOCK))
+        {
+            std::thread::sleep(WAIT_POLL);
+            wait_until_unused(kernel, &name);
+            r = kernel.delete_module(&name, flags);
+        }
+        if let Err(e) = r {
             let why = strerror(errno_of(&e));
             log.libkmod(LibkmodError {
                 line: 856,
@@ -145,6 +165,23 @@ fn rmmod(opts: &RmmodOptions, args: &[String], kernel: &dyn Kernel, log: &mut Lo
         }
     }
     i32::from(failed != 0)
+}
+
+/// `--wait`: returns once the loaded module `name` has no holders and a zero reference count (at
+/// once when it is not loaded, or its count cannot be read: the checks then say why).
+fn wait_until_unused(kernel: &dyn Kernel, name: &str) {
+    loop {
+        let refcnt = kernel.read_file(&format!("/sys/module/{name}/refcnt"));
+        let holders = kernel
+            .read_dir(&format!("/sys/module/{name}/holders"))
+            .unwrap_or_default();
+        match refcnt {
+            Ok(c) if String::from_utf8_lossy(&c).trim() != "0" || !holders.is_empty() => {
+                std::thread::sleep(WAIT_POLL)
+            }
+            _ => return,
+        }
+    }
 }
 
 /// kmod's `check_module_inuse`; true when removal may go ahead.

@@ -12,8 +12,9 @@ use crate::insmod_cmd::{
     Unreached,
 };
 
-/// kmod 30's rmmod options (`-w` is in its getopt string but has no case: kmod answers it with
-/// "unexpected getopt_long() value 'w'.").
+/// kmod 30's rmmod options, and `-w`/`--wait`: in kmod 30's getopt string but without a case (kmod
+/// answers "unexpected getopt_long() value 'w'."); lkm waits until the module is unused, as
+/// rmmod's manual page describes.
 pub fn command(name: &'static str) -> Command {
     Command::new(name)
         .disable_help_flag(true)
@@ -24,7 +25,7 @@ pub fn command(name: &'static str) -> Command {
         .arg(flag("verbose", 'v', Some("verbose")))
         .arg(flag("version", 'V', Some("version")))
         .arg(flag("help", 'h', Some("help")))
-        .arg(flag("w", 'w', None).hide(true))
+        .arg(flag("wait", 'w', Some("wait")))
         .arg(operands())
 }
 
@@ -50,24 +51,18 @@ pub fn run(prog: &'static str, args: &[OsString], kernel: KernelSource) -> i32 {
         .first()
         .map(|a| a.to_string_lossy().into_owned())
         .unwrap_or_else(|| prog.to_owned());
-    let m = match parse(command(prog), &argv0, args, &["help", "version", "w"]) {
+    let m = match parse(command(prog), &argv0, args, &["help", "version"]) {
         Ok(m) => m,
         Err(code) => return code,
     };
-    match first_of(&m, &["help", "version", "w"]) {
+    match first_of(&m, &["help", "version"]) {
         Some("help") => {
             help(prog);
             return 0;
         }
-        Some("version") => {
+        Some(_) => {
             print_version();
             return 0;
-        }
-        Some(_) => {
-            let mut rep = Reporter::new(prog);
-            rep.error("unexpected getopt_long() value 'w'.");
-            eprint!("{}", String::from_utf8_lossy(&rep.take()));
-            return 1;
         }
         None => {}
     }
@@ -76,6 +71,7 @@ pub fn run(prog: &'static str, args: &[OsString], kernel: KernelSource) -> i32 {
         syslog: m.get_count("syslog") > 0,
         verbose: u32::from(m.get_count("verbose")),
         module_dir: None,
+        wait: m.get_count("wait") > 0,
     };
     let operands = operand_values(&m);
     let rep = Reporter::new(prog);

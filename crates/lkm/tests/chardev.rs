@@ -512,3 +512,26 @@ fn sys_class_shows_classes_and_devices_as_udev_reads_them() {
     k.ok(&["rmmod", "acme"]);
     assert!(!k.ok(&["cat", "/sys/class"]).lines().any(|l| l == "acme"));
 }
+
+#[test]
+fn rmmod_wait_removes_the_module_once_its_last_file_closes() {
+    need_env!();
+    let (k, _) = setup("cdev_rmmod_wait", &["acme"]);
+    let mut s = session(&k);
+    let h = s.open("/dev/acme", libc::O_RDONLY).unwrap();
+    // Without -w: refused, as kmod does.
+    let r = k.run(&["rmmod", "acme"]);
+    assert_eq!(r.stderr, "rmmod: ERROR: Module acme is in use\n");
+    // With -w (lkm; kmod 30 rejects the flag): it waits for the file to close.
+    let mut waiter = k.cmd(&["rmmod", "-w", "acme"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert!(
+        waiter.try_wait().unwrap().is_none(),
+        "rmmod -w returned early"
+    );
+    assert!(k.ok(&["lsmod"]).contains("acme"));
+    s.close(h).unwrap();
+    let status = waiter.wait().unwrap();
+    assert!(status.success());
+    assert!(!k.ok(&["lsmod"]).contains("acme"));
+}
