@@ -18,15 +18,14 @@ set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+. scripts/bench-common.sh
 
 runs=10
 count=16384
 while (($#)); do
     case $1 in
         --quick) runs=5; count=4096 ;;
-        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+        -h | --help) bench_usage; exit 0 ;;
         *) die "unknown argument: $1 (usage: $0 [--quick])" ;;
     esac
     shift
@@ -35,16 +34,7 @@ command -v hyperfine >/dev/null || die "hyperfine not found (apt-get install hyp
 command -v python3 >/dev/null || die "python3 is needed for the summary"
 [[ -e /dev/fuse ]] || die "/dev/fuse is missing: FUSE is not available here"
 
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])') ||
-    die "cargo metadata failed: is the workspace in a buildable state?"
-if [[ -n ${LKM_BIN:-} ]]; then
-    lkm=$LKM_BIN
-else
-    log "cargo build --release -p lkm"
-    cargo build --release -p lkm || die "cargo build --release -p lkm failed (see above)"
-    lkm=$target_dir/release/lkm
-fi
+bench_lkm
 out_dir=$target_dir/bench
 work=$out_dir/fuse-work
 rm -rf "$work"

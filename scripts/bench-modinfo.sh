@@ -35,15 +35,14 @@ PATH="$PATH:/usr/sbin:/sbin"
 
 cd "$(dirname "$0")/.."
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+. scripts/bench-common.sh
 
 runs=10
 byname_runs=50
 while (($#)); do
     case $1 in
         --quick) runs=3; byname_runs=10 ;;
-        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+        -h | --help) bench_usage; exit 0 ;;
         *) die "unknown argument: $1 (usage: $0 [--quick])" ;;
     esac
     shift
@@ -53,26 +52,11 @@ command -v python3 >/dev/null || die "python3 is needed for the summary"
 kmod_modinfo=$(command -v modinfo) || die "kmod's modinfo not found (apt-get install kmod)"
 
 # --- lkm, release build -----------------------------------------------------------------
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])') ||
-    die "cargo metadata failed: is the workspace in a buildable state?"
-if [[ -n ${LKM_BIN:-} ]]; then
-    lkm=$LKM_BIN
-    log "timing LKM_BIN=$lkm (no build)"
-else
-    log "cargo build --release -p lkm"
-    cargo build --release -p lkm || die "cargo build --release -p lkm failed (see above)"
-    lkm=$target_dir/release/lkm
-fi
-[[ -x $lkm ]] || die "$lkm does not exist: is the lkm binary target in place yet?"
+bench_lkm
 
 # --- corpus ----------------------------------------------------------------------------
-line=$(scripts/corpus.sh) || die "scripts/corpus.sh failed"
-corpus=${line#corpus: }
-corpus=${corpus% release=*}
-rel=${line##* release=}
-rel=${rel%% *}
-[[ -d $corpus/root && -n $rel ]] || die "cannot parse scripts/corpus.sh's output: $line"
+bench_corpus
+line=$corpus_line
 log "corpus $corpus, release $rel, ${line##*modules=} modules"
 
 # Does `lkm modinfo` exist yet? Try it on one plain module before timing anything.

@@ -28,15 +28,14 @@ PATH="$PATH:/usr/sbin:/sbin"
 
 cd "$(dirname "$0")/.."
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+. scripts/bench-common.sh
 
 runs=200
 quick=0
 while (($#)); do
     case $1 in
         --quick) runs=20; quick=1 ;;
-        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+        -h | --help) bench_usage; exit 0 ;;
         *) die "unknown argument: $1 (usage: $0 [--quick])" ;;
     esac
     shift
@@ -46,24 +45,10 @@ command -v hyperfine >/dev/null || die "hyperfine not found (apt-get install hyp
 command -v python3 >/dev/null || die "python3 is needed for the summary"
 kmod_modprobe=$(command -v modprobe) || die "kmod's modprobe not found (apt-get install kmod)"
 
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])') ||
-    die "cargo metadata failed: is the workspace in a buildable state?"
-if [[ -n ${LKM_BIN:-} ]]; then
-    lkm=$LKM_BIN
-    log "timing LKM_BIN=$lkm (no build)"
-else
-    log "cargo build --release -p lkm"
-    cargo build --release -p lkm || die "cargo build --release -p lkm failed (see above)"
-    lkm=$target_dir/release/lkm
-fi
-[[ -x $lkm ]] || die "$lkm does not exist"
+bench_lkm
 
-line=$(scripts/corpus.sh) || die "scripts/corpus.sh failed"
-corpus=${line#corpus: }
-corpus=${corpus% release=*}
-rel=${line##* release=}
-rel=${rel%% *}
+bench_corpus
+line=$corpus_line
 root=$corpus/root
 [[ -f $root/lib/modules/$rel/modules.dep.bin && -n $rel ]] ||
     die "no indexed tree at $root for release '$rel' (scripts/corpus.sh output: $line)"

@@ -38,8 +38,7 @@ PATH="$PATH:/usr/sbin:/sbin"
 
 cd "$(dirname "$0")/.."
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+. scripts/bench-common.sh
 
 runs=100
 cli_samples=200
@@ -48,7 +47,7 @@ quick=
 while (($#)); do
     case $1 in
         --quick) runs=30; cli_samples=50; api_cycles=500; quick=" (--quick)" ;;
-        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+        -h | --help) bench_usage; exit 0 ;;
         *) die "unknown argument: $1 (usage: $0 [--quick])" ;;
     esac
     shift
@@ -67,18 +66,7 @@ if ! command -v hyperfine >/dev/null; then
 fi
 
 # --- builds --------------------------------------------------------------------------------
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])') ||
-    die "cargo metadata failed: is the workspace in a buildable state?"
-if [[ -n ${LKM_BIN:-} ]]; then
-    lkm=$LKM_BIN
-    log "timing LKM_BIN=$lkm (no build)"
-else
-    log "cargo build --release -p lkm"
-    cargo build --release -p lkm || die "cargo build --release -p lkm failed (see above)"
-    lkm=$target_dir/release/lkm
-fi
-[[ -x $lkm ]] || die "$lkm does not exist"
+bench_lkm
 log "cargo build --release -p lkm-sandbox --example sandbox_bench"
 cargo build --release -p lkm-sandbox --example sandbox_bench ||
     die "building the bench program failed (see above)"
