@@ -13,7 +13,7 @@
 #include <linux/err.h>
 #include <linux/printk.h>
 #include <linux/compiler.h>
-#include <linux/uidgid_types.h>
+#include <linux/uidgid.h>
 
 struct module;
 struct device;

@@ -14,6 +14,7 @@
 #include <linux/init.h>
 #include <linux/stringify.h>
 #include <linux/kernel.h>
+#include <linux/string.h>
 #include <linux/moduleparam.h>
 #include <linux/export.h>
 #include <linux/kmod.h>

@@ -10,7 +10,7 @@
 
 #include <linux/types.h>
 #include <linux/fs.h>
-#include <linux/uidgid_types.h>
+#include <linux/uidgid.h>
 
 struct proc_dir_entry;
 struct seq_file;

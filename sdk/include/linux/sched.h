@@ -72,8 +72,7 @@ _Static_assert(__builtin_offsetof(struct task_struct, comm) == 16, "task_struct.
 _Static_assert(__builtin_offsetof(struct task_struct, stack) == 32, "task_struct.stack offset");
 
 /* The sandbox's exports (crates/sandbox/src/services/task.rs). */
-extern struct task_struct *get_current(void);
-#define current get_current()
+#include <asm/current.h>
 
 extern void schedule(void);
 extern long schedule_timeout(long timeout);

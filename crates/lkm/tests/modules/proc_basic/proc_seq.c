@@ -163,6 +163,8 @@ static int __init proc_seq_init(void)
 	dir = proc_mkdir("proc_seq_dir", NULL);
 	if (!single || !dir)
 		return -ENOMEM;
+	/* As LKMPG's procfs3 does (<linux/uidgid.h> through <linux/proc_fs.h>). */
+	proc_set_user(single, GLOBAL_ROOT_UID, GLOBAL_ROOT_GID);
 	if (!proc_create_data("records", 0444, dir, &rec_proc_ops, tag) ||
 	    !proc_create_data("data", 0, dir, &data_ops, data_text) ||
 	    !proc_create_single("quick", 0444, dir, quick_show) ||
