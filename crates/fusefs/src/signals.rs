@@ -46,7 +46,7 @@ impl Serving {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let key = NEXT.fetch_add(1, Ordering::Relaxed);
         let task = sched::current();
-        task.sigpending.store(false, Ordering::Release);
+        task.clear_signals();
         in_flight()
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -67,7 +67,7 @@ impl Drop for Serving {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&self.key);
-        self.task.sigpending.store(false, Ordering::Release);
+        self.task.clear_signals();
     }
 }
 
@@ -84,24 +84,24 @@ fn watch() {
             .map(|r| (r.task.clone(), r.tid))
             .collect();
         for (task, tid) in sleeping {
-            if signal_pending(tid) {
-                task.sigpending.store(true, Ordering::SeqCst);
-                task.wake();
+            let pending = signal_pending(tid);
+            if pending != 0 {
+                task.raise_signals(pending);
             }
         }
     }
 }
 
-/// Whether thread `tid` has a signal pending that it does not block. A thread that is gone has
-/// none (its request is answered into the void).
-fn signal_pending(tid: u32) -> bool {
+/// The signals thread `tid` has pending and does not block (bit `n - 1` for signal `n`). A thread
+/// that is gone has none (its request is answered into the void).
+fn signal_pending(tid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{tid}/status"))
         .map(|s| pending_in_status(&s))
-        .unwrap_or(false)
+        .unwrap_or(0)
 }
 
 /// Reads `SigPnd`, `ShdPnd` and `SigBlk` of a `/proc/<pid>/status` text.
-fn pending_in_status(status: &str) -> bool {
+fn pending_in_status(status: &str) -> u64 {
     let field = |name: &str| {
         status
             .lines()
@@ -111,7 +111,7 @@ fn pending_in_status(status: &str) -> bool {
     };
     const SIGKILL: u64 = 1 << (libc::SIGKILL - 1);
     let pending = field("SigPnd:") | field("ShdPnd:");
-    pending & (!field("SigBlk:") | SIGKILL) != 0
+    pending & (!field("SigBlk:") | SIGKILL)
 }
 
 #[cfg(test)]
@@ -119,33 +119,21 @@ mod tests {
     use super::pending_in_status;
 
     #[test]
-    fn pending_signals_count_unless_blocked() {
+    fn pending_signals_are_those_not_blocked() {
         let st = |pnd: &str, shd: &str, blk: &str| {
             format!("Name:\tcat\nSigQ:\t0/1\nSigPnd:\t{pnd}\nShdPnd:\t{shd}\nSigBlk:\t{blk}\nSigIgn:\t0\n")
         };
-        assert!(!pending_in_status(&st(
-            "0000000000000000",
-            "0000000000000000",
-            "0"
-        )));
+        let zero = "0000000000000000";
+        assert_eq!(pending_in_status(&st(zero, zero, "0")), 0);
         // SIGINT (2) pending for the process.
-        assert!(pending_in_status(&st(
-            "0000000000000000",
-            "0000000000000002",
-            "0"
-        )));
+        assert_eq!(pending_in_status(&st(zero, "0000000000000002", "0")), 2);
         // ... but blocked.
-        assert!(!pending_in_status(&st(
-            "0000000000000000",
-            "0000000000000002",
-            "0000000000000002"
-        )));
+        assert_eq!(pending_in_status(&st(zero, "2", "0000000000000002")), 0);
         // SIGKILL cannot be blocked.
-        assert!(pending_in_status(&st(
-            "0000000000000100",
-            "0",
-            "ffffffffffffffff"
-        )));
-        assert!(!pending_in_status("garbage"));
+        assert_eq!(
+            pending_in_status(&st("100", "0", "ffffffffffffffff")),
+            0x100
+        );
+        assert_eq!(pending_in_status("garbage"), 0);
     }
 }

@@ -204,10 +204,11 @@ fn a_blocked_reader_sleeps_in_the_driver_until_data_or_a_signal() {
         finish(reader),
         (Some(0), "signalled\n".into(), String::new())
     );
+    // SIGUSR1 (10) is bit 9 of current->pending.signal.
     wait_for("the driver to see the signal", || {
         k.dmesg()
             .iter()
-            .any(|l| l == "lkmpipe: python3 interrupted")
+            .any(|l| l == "lkmpipe: python3 interrupted (pending 200)")
     });
 
     // A reader killed while it sleeps is released, and the module can go.

@@ -66,7 +66,15 @@ pub struct TaskStruct {
     pub comm: [AtomicU8; 16],
     /// `stack`: unused, present for source compatibility.
     pub stack: u64,
-    reserved: [u64; 11],
+    /// `blocked` (`sigset_t`): nothing is ever blocked in the kernel's view of a client here; the
+    /// FUSE front reports only signals the caller does not block.
+    pub blocked: AtomicU64,
+    /// `pending.list` (`struct sigpending`): empty (points to itself).
+    pending_list: [u64; 2],
+    /// `pending.signal.sig[0]`: bit `n - 1` for a pending signal `n`, mirrored from
+    /// [`Task::raise_signals`] (a dead client is `SIGKILL`).
+    pub pending_signal: AtomicU64,
+    reserved: [u64; 7],
 }
 
 const _: () = assert!(std::mem::size_of::<TaskStruct>() == 128);
@@ -136,7 +144,7 @@ pub fn now_ms() -> u64 {
 
 impl Task {
     fn new(kind: TaskKind, pid: i32, comm: &str) -> Arc<Task> {
-        let ts = Box::new(TaskStruct {
+        let mut ts = Box::new(TaskStruct {
             state: AtomicU32::new(TASK_RUNNING),
             flags: AtomicU32::new(if kind == TaskKind::Client {
                 0
@@ -147,8 +155,14 @@ impl Task {
             tgid: AtomicI32::new(pid),
             comm: Default::default(),
             stack: 0,
-            reserved: [0; 11],
+            blocked: AtomicU64::new(0),
+            pending_list: [0; 2],
+            pending_signal: AtomicU64::new(0),
+            reserved: [0; 7],
         });
+        // An empty list_head points to itself (the Box keeps its address).
+        let list = std::ptr::addr_of!(ts.pending_list) as u64;
+        ts.pending_list = [list, list];
         store_comm(&ts.comm, comm);
         let t = Arc::new(Task {
             ts,
@@ -194,6 +208,20 @@ impl Task {
 
     pub fn set_state(&self, s: u32) {
         self.ts.state.store(s, Ordering::Release);
+    }
+
+    /// `signal_wake_up`: signals `mask` (bit `n - 1` for signal `n`) are pending for the task; its
+    /// interruptible and killable sleeps end.
+    pub fn raise_signals(&self, mask: u64) {
+        self.ts.pending_signal.fetch_or(mask, Ordering::SeqCst);
+        self.sigpending.store(true, Ordering::SeqCst);
+        self.wake();
+    }
+
+    /// The task's signals are handled (its request ended): none pending.
+    pub fn clear_signals(&self) {
+        self.sigpending.store(false, Ordering::Release);
+        self.ts.pending_signal.store(0, Ordering::Release);
     }
 
     /// `wake_up_process` / `try_to_wake_up`: true if the task was sleeping (not running).

@@ -15,6 +15,7 @@
 #include <linux/limits.h>
 #include <linux/preempt.h>
 #include <linux/smp.h>
+#include <linux/signal_types.h>
 
 #define TASK_COMM_LEN			16
 
@@ -62,7 +63,9 @@ struct task_struct {
 	pid_t tgid;			/* 12 */
 	char comm[TASK_COMM_LEN];	/* 16 */
 	void *stack;			/* 32 */
-	unsigned long __lkm_reserved[11];	/* 40..127 */
+	sigset_t blocked;		/* 40: signals the task blocks */
+	struct sigpending pending;	/* 48: .signal (64) holds the pending signals */
+	unsigned long __lkm_reserved[7];	/* 72..127 */
 };
 
 _Static_assert(sizeof(struct task_struct) == 128, "struct task_struct must be 128 bytes");
@@ -70,6 +73,9 @@ _Static_assert(__builtin_offsetof(struct task_struct, flags) == 4, "task_struct.
 _Static_assert(__builtin_offsetof(struct task_struct, pid) == 8, "task_struct.pid offset");
 _Static_assert(__builtin_offsetof(struct task_struct, comm) == 16, "task_struct.comm offset");
 _Static_assert(__builtin_offsetof(struct task_struct, stack) == 32, "task_struct.stack offset");
+_Static_assert(__builtin_offsetof(struct task_struct, blocked) == 40, "task_struct.blocked offset");
+_Static_assert(__builtin_offsetof(struct task_struct, pending.signal) == 64,
+	       "task_struct.pending offset");
 
 /* The sandbox's exports (crates/sandbox/src/services/task.rs). */
 #include <asm/current.h>

@@ -185,9 +185,9 @@ struct HangupShared {
 }
 
 impl HangupShared {
+    /// The client is gone: as a process killed in a system call, SIGKILL is pending.
     fn signal(&self) {
-        self.task.sigpending.store(true, Ordering::SeqCst);
-        self.task.wake();
+        self.task.raise_signals(1 << (libc::SIGKILL - 1));
     }
 }
 

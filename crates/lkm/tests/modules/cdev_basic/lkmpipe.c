@@ -35,7 +35,9 @@ static ssize_t pipe_read(struct file *file, char __user *buf, size_t count, loff
 		pr_info("lkmpipe: %s (pid %d) waits\n", current->comm, current->pid);
 		ret = wait_event_interruptible(pipe_wait, READ_ONCE(pipe_len) != 0);
 		if (ret) {
-			pr_info("lkmpipe: %s interrupted\n", current->comm);
+			/* The signals that ended the sleep, as a driver may look at them. */
+			pr_info("lkmpipe: %s interrupted (pending %lx)\n", current->comm,
+				current->pending.signal.sig[0] & ~current->blocked.sig[0]);
 			return ret;
 		}
 		mutex_lock(&pipe_lock);
