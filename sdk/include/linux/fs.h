@@ -16,6 +16,7 @@
 #include <linux/fcntl.h>
 #include <linux/wait.h>
 #include <linux/uaccess.h>
+#include <linux/sched.h>
 
 struct module;
 struct file;
