@@ -32,8 +32,11 @@
 //! a deliberate difference from kmod, whose depmod writes only its own files; `--no-cache`
 //! ([`DepmodOptions::cache`]) neither reads nor writes it, and `--stats` says how many modules were
 //! read. It also keeps memos that let step 5 reuse `modules.dep.bin`, `modules.alias.bin` and
-//! `modules.symbols.bin` when what they are built from is unchanged. The format and the rules for a
-//! damaged cache are in [`cache`].
+//! `modules.symbols.bin` when what they are built from is unchanged. When nothing the outputs depend
+//! on changed (touched modules whose data is the same, say), a run leaves the outputs as the last
+//! run wrote them, only setting their mtimes, after checking that they are still those files
+//! (`--stats` adds "(outputs unchanged)"). The format, the state file behind this, and the rules
+//! for a damaged cache are in [`cache`].
 
 pub mod cache;
 pub mod config;
@@ -43,6 +46,7 @@ pub mod scan;
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::io::Write;
+use std::ops::Range;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -132,11 +136,14 @@ pub struct Log<'a> {
     prog: &'a str,
     priority: u32,
     err: &'a mut dyn Write,
+    /// How many messages were printed.
+    printed: usize,
 }
 
 impl Log<'_> {
     fn line(&mut self, prio: u32, name: &str, msg: &str) {
         if prio <= self.priority {
+            self.printed += 1;
             let _ = writeln!(self.err, "{}: {name}: {msg}", self.prog);
         }
     }
@@ -154,6 +161,7 @@ impl Log<'_> {
     }
     /// `FATAL`; the caller returns exit status 1.
     fn fatal(&mut self, msg: &str) -> i32 {
+        self.printed += 1;
         let _ = writeln!(self.err, "{}: FATAL: {msg}", self.prog);
         1
     }
@@ -752,41 +760,174 @@ impl Depmod<'_> {
         self.modules.sort_by_key(|m| m.sort_idx);
     }
 
-    /// Reads every module, in parallel, except those `cache` holds in their current version (taken
-    /// out of it). Returns how many files were read.
-    fn scan_all(&mut self, threads: usize, cache: &mut cache::Cache) -> usize {
+    /// Every module's stamp, in parallel.
+    fn stamps(&self, threads: usize) -> Vec<Option<FileStamp>> {
         let paths: Vec<&[u8]> = self.modules.iter().map(|m| &m.path[..]).collect();
-        let stamps = if cache.modules.is_empty() {
-            vec![None; paths.len()]
+        parallel_map(&paths, threads, |p| {
+            std::fs::metadata(OsStr::from_bytes(p))
+                .ok()
+                .map(|m| FileStamp::of(&m))
+        })
+    }
+
+    /// Reads the modules `which` (indices), in parallel: each one's stamp before the read (a file
+    /// changed meanwhile is read again next time) and data.
+    fn read_modules(&self, threads: usize, which: &[usize]) -> Vec<(Option<FileStamp>, Scanned)> {
+        parallel_map(which, threads, |&i| {
+            let path = Path::new(OsStr::from_bytes(&self.modules[i].path));
+            let stamp = std::fs::metadata(path).ok().map(|m| FileStamp::of(&m));
+            (stamp, scan::scan(path))
+        })
+    }
+
+    /// Whether the modules are exactly those `state` lists, with the same data (a module whose
+    /// stamp changed is read: [`Pre`] keeps what was read for the run that goes on otherwise).
+    fn check_unchanged(&self, threads: usize, state: &cache::State) -> (bool, Pre) {
+        let stamps = self.stamps(threads);
+        let known: HashMap<&[u8], (FileStamp, u64)> = state
+            .modules
+            .iter()
+            .map(|(p, st, sum)| (&p[..], (*st, *sum)))
+            .collect();
+        let mut unchanged = known.len() == self.modules.len();
+        let mut to_read = Vec::new();
+        let mut sums = Vec::new();
+        for (i, (m, st)) in self.modules.iter().zip(&stamps).enumerate() {
+            match known.get(&m.path[..]) {
+                Some((known_st, _)) if Some(*known_st) == *st => {}
+                Some((_, sum)) => {
+                    to_read.push(i);
+                    sums.push(*sum);
+                }
+                None => unchanged = false,
+            }
+        }
+        // Reading is the costly part: not when the answer is known.
+        let read = if unchanged {
+            self.read_modules(threads, &to_read)
         } else {
-            parallel_map(&paths, threads, |p| {
-                std::fs::metadata(OsStr::from_bytes(p))
-                    .ok()
-                    .map(|m| FileStamp::of(&m))
-            })
+            Vec::new()
         };
+        for ((st, data), sum) in read.iter().zip(sums) {
+            unchanged &= st.is_some()
+                && data.symbols_errno.is_none()
+                && cache::checksum(&cache::encode_facts(data)) == sum;
+        }
+        let read = to_read.into_iter().zip(read).collect();
+        (unchanged, Pre { stamps, read })
+    }
+
+    /// Reads every module, in parallel, except those `cache` holds in their current version (their
+    /// keys are taken out of it; [`Depmod::take_cached`] then fills their data in). What `pre`
+    /// holds is not done again. Returns the modules taken from the cache (index, data's range)
+    /// and how many were read.
+    fn scan_all(
+        &mut self,
+        threads: usize,
+        cache: &mut cache::Index,
+        pre: Option<Pre>,
+    ) -> (Vec<(usize, Range<usize>)>, usize) {
+        let (stamps, mut pre_read) = match pre {
+            Some(p) => (p.stamps, p.read),
+            None if cache.keys.is_empty() => (vec![None; self.modules.len()], HashMap::new()),
+            None => (self.stamps(threads), HashMap::new()),
+        };
+        let mut cached = Vec::new();
         let mut to_read = Vec::new();
         for (i, stamp) in stamps.into_iter().enumerate() {
             let m = &mut self.modules[i];
-            match (stamp, cache.modules.remove(&m.path)) {
-                (Some(st), Some(e)) if e.stamp == st => {
+            match (stamp, cache.keys.remove(&m.path)) {
+                (Some(st), Some(k)) if k.stamp == st => {
                     m.stamp = Some(st);
-                    m.data = e.data;
+                    cached.push((i, k.facts));
                 }
-                _ => to_read.push(i),
+                _ => match pre_read.remove(&i) {
+                    Some((st, data)) => {
+                        m.stamp = st;
+                        m.data = data;
+                    }
+                    None => to_read.push(i),
+                },
             }
         }
-        let results = parallel_map(&to_read, threads, |&i| {
-            let path = Path::new(OsStr::from_bytes(&self.modules[i].path));
-            // The stamp before the read: a file changed meanwhile is read again next time.
-            let stamp = std::fs::metadata(path).ok().map(|m| FileStamp::of(&m));
-            (stamp, scan::scan(path))
-        });
+        let results = self.read_modules(threads, &to_read);
         for (&i, (stamp, data)) in to_read.iter().zip(results) {
             self.modules[i].stamp = stamp;
             self.modules[i].data = data;
         }
-        to_read.len()
+        let read = self.modules.len() - cached.len();
+        (cached, read)
+    }
+
+    /// The modules as the state file lists them (see [`cache::State::modules`]): those that parsed
+    /// and could be `stat`ed.
+    fn state_modules(&self, threads: usize) -> Vec<(Vec<u8>, FileStamp, u64)> {
+        let listed: Vec<&Mod> = self
+            .modules
+            .iter()
+            .filter(|m| m.data.symbols_errno.is_none() && m.stamp.is_some())
+            .collect();
+        parallel_map(&listed, threads, |m| {
+            let sum = cache::checksum(&cache::encode_facts(&m.data));
+            (m.path.clone(), m.stamp.expect("filtered"), sum)
+        })
+    }
+
+    /// The fingerprint of everything the outputs are built from besides the modules' data (see
+    /// [`cache::State`]): the options, directories, the modules in their order (which depmod.d,
+    /// the directory walk and `modules.order` decide), and the other files read.
+    fn run_fingerprint(
+        &self,
+        opts: &DepmodOptions,
+        print_unknown: bool,
+        outdir: &[u8],
+    ) -> [u64; 2] {
+        let mut f = cache::Fingerprint::default();
+        f.bytes(b"lkm depmod run 1");
+        f.bytes(&self.dirname);
+        f.bytes(outdir);
+        f.bytes(format!("{:?}", opts.layout).as_bytes());
+        f.u64(u64::from(opts.warn_dups));
+        f.u64(u64::from(print_unknown));
+        f.u64(self.sym_prefix.map_or(0x100, u64::from));
+        // -E and -F: which, and what the file holds.
+        let file_bytes = |f: &mut cache::Fingerprint, p: &Option<PathBuf>| match p {
+            None => f.u64(0),
+            Some(p) => match std::fs::read(p) {
+                Ok(d) => {
+                    f.u64(1);
+                    f.bytes(&d);
+                }
+                Err(_) => f.u64(2),
+            },
+        };
+        file_bytes(&mut f, &opts.symvers);
+        file_bytes(
+            &mut f,
+            &opts.system_map.clone().filter(|_| opts.symvers.is_none()),
+        );
+        let dir = Path::new(OsStr::from_bytes(&self.dirname));
+        for input in ["modules.builtin", "modules.builtin.modinfo"] {
+            file_bytes(&mut f, &Some(dir.join(input)));
+        }
+        f.u64(self.modules.len() as u64);
+        for m in &self.modules {
+            f.bytes(&m.path);
+        }
+        f.finish()
+    }
+
+    /// Decodes the data of the modules [`Depmod::scan_all`] took from the cache, in parallel.
+    fn take_cached(
+        &mut self,
+        threads: usize,
+        cache: &cache::Index,
+        cached: &[(usize, Range<usize>)],
+    ) {
+        let data = parallel_map(cached, threads, |(_, r)| cache.facts(r));
+        for ((i, _), d) in cached.iter().zip(data) {
+            self.modules[*i].data = d;
+        }
     }
 
     /// The cache's module part for the modules as read: those that parsed and could be `stat`ed.
@@ -1042,6 +1183,14 @@ fn parallel_map<T: Sync, R: Send>(
     let mut all: Vec<(usize, R)> = parts.drain(..).flatten().collect();
     all.sort_by_key(|p| p.0);
     all.into_iter().map(|p| p.1).collect()
+}
+
+/// What [`Depmod::check_unchanged`] found out, for [`Depmod::scan_all`].
+struct Pre {
+    /// Every module's stamp.
+    stamps: Vec<Option<FileStamp>>,
+    /// The modules read: index → stamp and data.
+    read: HashMap<usize, (Option<FileStamp>, Scanned)>,
 }
 
 /// One output file: its contents (or `None` for a `.bin` under `-n`) and the messages depmod prints
@@ -1584,6 +1733,7 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
         prog,
         priority: LOG_WARNING + opts.verbose,
         err,
+        printed: 0,
     };
     let kversion = match &opts.kversion {
         Some(v) => {
@@ -1696,25 +1846,64 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
     dm.build_array();
     dm.sort_by_order(&mut log);
     let cache_dir = Path::new(OsStr::from_bytes(&outdirname));
-    let mut cache = if opts.cache {
-        cache::load(cache_dir)
-    } else {
-        cache::Cache::default()
-    };
-    let read = dm.scan_all(opts.threads, &mut cache);
-    let total = dm.modules.len();
-    if opts.stats {
-        let from = if opts.cache {
-            format!("{} from {}", total - read, cache::FILE_NAME)
-        } else {
-            "cache off".to_owned()
-        };
-        let _ = writeln!(log.err, "{prog}: read {read} of {total} modules ({from})");
-    }
     // Rewritten when it does not describe exactly these files or outputs (a full run only: with
     // module files as arguments it would lose the others; never with -n, which writes nothing).
     let keep_cache = opts.cache && all && !opts.dry_run;
-    let modules_changed = read > 0 || !cache.modules.is_empty();
+    // The fast path and its state only for runs that print nothing of their own past this point.
+    let run_fp = (keep_cache && opts.verbose == 0)
+        .then(|| dm.run_fingerprint(opts, print_unknown, &outdirname));
+    let state = run_fp.and_then(|_| cache::load_state(cache_dir));
+    let total = dm.modules.len();
+    let stats = |log: &mut Log, read: usize, suffix: &str| {
+        if opts.stats {
+            let from = if opts.cache {
+                format!("{} from {}", total - read, cache::FILE_NAME)
+            } else {
+                "cache off".to_owned()
+            };
+            let _ = writeln!(
+                log.err,
+                "{prog}: read {read} of {total} modules ({from}){suffix}"
+            );
+        }
+    };
+    let mut pre = None;
+    if let (Some(fp), Some(state)) = (run_fp, &state) {
+        let cache_file = std::fs::metadata(cache_dir.join(cache::FILE_NAME));
+        if state.run == fp
+            && cache_file.is_ok_and(|m| FileStamp::of(&m) == state.cache_stamp)
+            && outputs_as_left(cache_dir, &state.outputs)
+        {
+            let (unchanged, p) = dm.check_unchanged(opts.threads, state);
+            if unchanged && touch_outputs(cache_dir) {
+                stats(&mut log, p.read.len(), " (outputs unchanged)");
+                let mut modules = state.modules.clone();
+                let at: HashMap<&[u8], usize> = state
+                    .modules
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (path, _, _))| (&path[..], k))
+                    .collect();
+                for (i, (st, _)) in &p.read {
+                    let (k, st) = (at[&dm.modules[*i].path[..]], st.expect("checked"));
+                    modules[k].1 = st;
+                }
+                write_state(cache_dir, state.cache_id, fp, modules, &mut log);
+                return 0;
+            }
+            pre = Some(p);
+        }
+    }
+    let mut cache = if opts.cache {
+        cache::load(cache_dir, state.as_ref())
+    } else {
+        cache::Index::default()
+    };
+    let (cached, read) = dm.scan_all(opts.threads, &mut cache, pre);
+    stats(&mut log, read, "");
+    let printed_before = log.printed;
+    dm.take_cached(opts.threads, &cache, &cached);
+    let modules_changed = read > 0 || !cache.keys.is_empty();
     dm.load(
         check_symvers,
         print_unknown,
@@ -1737,6 +1926,7 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
     let mut outputs = parallel_map(&names, opts.threads, |n| {
         dm.output(n, opts.layout, opts.warn_dups, memos)
     });
+    let mut cache_id = cache.id;
     if keep_cache {
         let mut new_memos: Vec<cache::Memo> =
             outputs.iter().filter_map(|o| o.memo.clone()).collect();
@@ -1750,6 +1940,7 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
         };
         if let Some(part) = modules_part {
             let file = cache::encode_file(&cache::finish_body(part, &new_memos));
+            cache_id = cache::file_id(&file);
             match outputs.iter_mut().find(|o| o.name == cache::FILE_NAME) {
                 Some(o) => o.data = Ok(file),
                 None => outputs.push(Output {
@@ -1774,25 +1965,107 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
         }
         return 0;
     }
+    let state_modules = run_fp.map(|_| dm.state_modules(opts.threads));
     // Some 300,000 small buffers: freed on a thread of their own while the outputs are written (a
     // command-line run ends before that thread does, and exiting frees them for nothing).
     let modules = std::mem::take(&mut dm.modules);
     let symbols = std::mem::take(&mut dm.symbols);
     let _ = std::thread::Builder::new().spawn(move || drop((modules, symbols, cache)));
-    write_outputs(&outdirname, outputs, opts.outdir.is_some(), &mut log)
+    if keep_cache {
+        // The old state describes the outputs being replaced.
+        let _ = std::fs::remove_file(cache_dir.join(cache::STATE_NAME));
+    }
+    let status = write_outputs(&outdirname, outputs, opts.outdir.is_some(), &mut log);
+    if let (0, Some(fp), Some(id), Some(modules)) = (status, run_fp, cache_id, state_modules) {
+        if log.printed == printed_before {
+            write_state(cache_dir, id, fp, modules, &mut log);
+        }
+    }
+    status
+}
+
+/// Whether each output file is still the one the last run left (same inode, size and mtime), and
+/// that run wrote every output.
+fn outputs_as_left(dir: &Path, outputs: &[(Vec<u8>, FileStamp)]) -> bool {
+    outputs.len() == OUTPUTS.len()
+        && outputs.iter().zip(OUTPUTS).all(|((name, st), expected)| {
+            name == expected.as_bytes()
+                && std::fs::metadata(dir.join(expected))
+                    .is_ok_and(|m| m.is_file() && FileStamp::of(&m) == *st)
+        })
+}
+
+/// Sets every output's mtime to now, as writing them would (`depmod -A` compares module mtimes
+/// with `modules.dep`'s); `false` if one could not be set.
+fn touch_outputs(dir: &Path) -> bool {
+    let now = std::time::SystemTime::now();
+    OUTPUTS.iter().all(|name| {
+        std::fs::File::open(dir.join(name))
+            .and_then(|f| f.set_modified(now))
+            .is_ok()
+    })
+}
+
+/// Records the outputs as they are now for the next run (see [`cache::State`]). Without a state
+/// the next run builds every output, so a failure only removes the old one.
+fn write_state(
+    dir: &Path,
+    cache_id: (u64, u64),
+    run: [u64; 2],
+    modules: Vec<(Vec<u8>, FileStamp, u64)>,
+    log: &mut Log,
+) {
+    let path = dir.join(cache::STATE_NAME);
+    let outputs: Option<Vec<(Vec<u8>, FileStamp)>> = OUTPUTS
+        .iter()
+        .map(|name| {
+            let m = std::fs::metadata(dir.join(name)).ok()?;
+            Some((name.as_bytes().to_vec(), FileStamp::of(&m)))
+        })
+        .collect();
+    let cache_file = std::fs::metadata(dir.join(cache::FILE_NAME));
+    let (Some(outputs), Ok(cache_file)) = (outputs, cache_file) else {
+        let _ = std::fs::remove_file(&path);
+        return;
+    };
+    let state = cache::State {
+        cache_id,
+        cache_stamp: FileStamp::of(&cache_file),
+        run,
+        outputs,
+        modules,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let tmp = format!(
+        "{}.{}.{}.{}",
+        cache::STATE_NAME,
+        std::process::id(),
+        now.subsec_micros(),
+        now.as_secs()
+    );
+    if !write_cache_file(&dir.join(tmp), &path, &cache::encode_state(&state), log) {
+        // A stale state could describe outputs that are no longer there.
+        let _ = std::fs::remove_file(&path);
+    }
 }
 
 /// Replaces the cache as the outputs are replaced; a failure is only a warning (the next run reads
 /// the modules again).
 fn write_cache(dir: &Path, tmp_path: &Path, data: &[u8], log: &mut Log) {
-    let path = dir.join(cache::FILE_NAME);
+    write_cache_file(tmp_path, &dir.join(cache::FILE_NAME), data, log);
+}
+
+/// Writes `data` to `tmp_path`, renamed to `path`; a failure is a warning. `false` on failure.
+fn write_cache_file(tmp_path: &Path, path: &Path, data: &[u8], log: &mut Log) -> bool {
     let written = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o644)
         .open(tmp_path)
         .and_then(|mut f| f.write_all(data))
-        .and_then(|()| std::fs::rename(tmp_path, &path));
+        .and_then(|()| std::fs::rename(tmp_path, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(tmp_path);
         log.warning(&format!(
@@ -1800,7 +2073,9 @@ fn write_cache(dir: &Path, tmp_path: &Path, data: &[u8], log: &mut Log) {
             path.display(),
             os_err(&e)
         ));
+        return false;
     }
+    true
 }
 
 fn write_outputs(dirname: &[u8], outputs: Vec<Output>, create: bool, log: &mut Log) -> i32 {

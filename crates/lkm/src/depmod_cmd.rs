@@ -195,7 +195,8 @@ fn help(prog: &str) {
          \n\
          lkm's own:\n\
          \t--no-cache           Read every module; neither use nor write modules.lkm-cache\n\
-         \t--stats              Say how many modules were read and how many came from the cache\n"
+         \t--stats              Say how many modules were read and how many came from the cache\n\
+         \t                     (and \"(outputs unchanged)\" when the outputs were left as they were)\n"
     );
 }
 

@@ -2,6 +2,11 @@
 //! reads only those, and its outputs are byte-identical to a run without the cache and to kmod's
 //! depmod on the same tree; a damaged or foreign cache is ignored and rewritten.
 //!
+//! When nothing the outputs depend on changed (only modification times, say), a run leaves the
+//! outputs as the last run wrote them ("(outputs unchanged)" at the end of the `--stats` line);
+//! any change to a module's data, the module set, the kbuild inputs, depmod.d, the options or the
+//! outputs themselves makes it build them again.
+//!
 //! Works on a private copy of Debian's plain module tree (see `depmod_tree`); how many modules a run
 //! read comes from `lkm depmod --stats` ("depmod: read N of M modules (K from modules.lkm-cache)").
 
@@ -11,7 +16,9 @@ use std::time::{Duration, SystemTime};
 
 mod depmod_tree;
 mod kmodiff;
-use depmod_tree::{assert_outputs_same, corpus, kmod_command, read_outputs, Corpus, CACHE};
+use depmod_tree::{
+    assert_outputs_same, corpus, kmod_command, read_outputs, Corpus, CACHE, CACHE_STATE,
+};
 
 struct Tree {
     root: PathBuf,
@@ -32,6 +39,13 @@ impl Tree {
 
     /// Runs `lkm depmod --stats -b ROOT REL` plus `extra`; returns (modules read, modules total).
     fn lkm(&self, extra: &[&str]) -> (usize, usize) {
+        let (read, total, _) = self.lkm_fast(extra);
+        (read, total)
+    }
+
+    /// As [`Tree::lkm`], and whether the run left the outputs as they were ("(outputs
+    /// unchanged)").
+    fn lkm_fast(&self, extra: &[&str]) -> (usize, usize, bool) {
         let o = Command::new(env!("CARGO_BIN_EXE_lkm"))
             .args(["depmod", "--stats", "-b"])
             .arg(&self.root)
@@ -50,7 +64,7 @@ impl Tree {
         let read = words.next().unwrap().parse().unwrap();
         assert_eq!(words.next(), Some("of"));
         let total = words.next().unwrap().parse().unwrap();
-        (read, total)
+        (read, total, line.ends_with(" (outputs unchanged)"))
     }
 
     fn kmod(&self) {
@@ -303,5 +317,169 @@ fn damaged_cache_is_ignored_and_rewritten() {
         "expected a message about the cache: {:?}",
         String::from_utf8_lossy(&o.stderr)
     );
+    let _ = std::fs::remove_dir_all(&t.root);
+}
+
+/// The outputs a run without the cache gives for the tree as it is now, with `extra` options:
+/// written under `-o ROOT/reference`, so that the tree's own outputs and cache stay as they are.
+fn reference(t: &Tree, extra: &[&str]) -> Vec<Option<Vec<u8>>> {
+    let out = t.root.join("reference");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut args = vec!["--no-cache", "-o", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let (read, total) = t.lkm(&args);
+    assert_eq!(read, total);
+    let files = read_outputs(&out.join("lib/modules").join(&t.release));
+    std::fs::remove_dir_all(&out).unwrap();
+    files
+}
+
+#[test]
+fn unchanged_outputs_are_left_as_they_are() {
+    let Some(c) = corpus() else { return };
+    let t = Tree::new(&c, "fast");
+    let vfat = t.module("fs/fat/vfat.ko");
+    let fat = t.module("fs/fat/fat.ko");
+    // Files of their own (the others are hardlinks into the corpus), for their mtimes to change.
+    for p in [&vfat, &fat] {
+        replace(p, &std::fs::read(p).unwrap());
+    }
+    let ino = |p: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap());
+    let mtime = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
+
+    // No cache yet: everything built. Then nothing changed: nothing read, nothing built.
+    let (n, _, fast) = t.lkm_fast(&[]);
+    assert!(!fast, "a first run cannot leave outputs");
+    assert!(t.moddir.join(CACHE_STATE).is_file(), "no state written");
+    let full = t.outputs();
+    assert_eq!(t.lkm_fast(&[]), (0, n, true));
+    assert_outputs_same("nothing changed", &full, &t.outputs());
+
+    // Touched modules: read again, found unchanged; the outputs stay (their inodes too), the
+    // cache file is not rewritten, and the next run knows the new mtimes without reading.
+    let (dep_ino, cache_ino) = (ino(&t.moddir.join("modules.dep")), ino(&t.cache_path()));
+    let before = SystemTime::now();
+    set_mtime(&vfat, before);
+    set_mtime(&fat, before);
+    assert_eq!(t.lkm_fast(&[]), (2, n, true));
+    assert_outputs_same("two modules touched", &full, &t.outputs());
+    assert_eq!(ino(&t.moddir.join("modules.dep")), dep_ino);
+    assert_eq!(ino(&t.cache_path()), cache_ino, "cache rewritten");
+    // As if written now: `depmod -A` finds no module newer than modules.dep.
+    assert!(mtime(&t.moddir.join("modules.dep")) >= before);
+    assert_eq!(t.lkm_fast(&[]), (0, n, true), "new mtimes not recorded");
+    set_mtime(&vfat, SystemTime::now());
+    assert_eq!(t.lkm_fast(&[]), (1, n, true));
+    assert_outputs_same("touched", &reference(&t, &[]), &full);
+
+    // A module whose data changed: built again, correctly; then left again.
+    let fat_data = std::fs::read(&fat).unwrap();
+    replace(&fat, &std::fs::read(t.module("lib/libcrc32c.ko")).unwrap());
+    assert_eq!(t.lkm_fast(&[]), (1, n, false));
+    let changed = t.outputs();
+    assert_ne!(changed[0], full[0]);
+    assert_outputs_same("fat.ko replaced", &reference(&t, &[]), &changed);
+    assert_eq!(t.lkm_fast(&[]), (0, n, true));
+    // Back to what it was (a new inode and mtime, the old data): the outputs are built again.
+    replace(&fat, &fat_data);
+    assert_eq!(t.lkm_fast(&[]), (1, n, false));
+    assert_outputs_same("fat.ko restored", &full, &t.outputs());
+
+    // A module removed, then added back under another directory.
+    let loop_ko = t.module("drivers/block/loop.ko");
+    let loop_data = std::fs::read(&loop_ko).unwrap();
+    std::fs::remove_file(&loop_ko).unwrap();
+    assert_eq!(t.lkm_fast(&[]), (0, n - 1, false));
+    assert_outputs_same("loop.ko removed", &reference(&t, &[]), &t.outputs());
+    std::fs::create_dir_all(t.module("extra")).unwrap();
+    replace(&t.module("extra/loop.ko"), &loop_data);
+    assert_eq!(t.lkm_fast(&[]), (1, n, false));
+    assert_outputs_same("loop.ko moved", &reference(&t, &[]), &t.outputs());
+    assert_eq!(t.lkm_fast(&[]), (0, n, true));
+
+    // The kbuild inputs: modules.order (two lines swapped), modules.builtin, modules.builtin.modinfo.
+    let order_path = t.moddir.join("modules.order");
+    let order = std::fs::read_to_string(&order_path).unwrap();
+    let mut lines: Vec<&str> = order.lines().collect();
+    lines.swap(0, 1);
+    std::fs::write(&order_path, lines.join("\n") + "\n").unwrap();
+    assert_eq!(t.lkm_fast(&[]), (0, n, false));
+    assert_outputs_same("modules.order changed", &reference(&t, &[]), &t.outputs());
+    assert_eq!(t.lkm_fast(&[]), (0, n, true));
+    for (input, extra) in [
+        ("modules.builtin", &b"kernel/fs/lkmfake.ko\n"[..]),
+        ("modules.builtin.modinfo", b"lkmfake.alias=fs-lkmfake\0"),
+    ] {
+        let path = t.moddir.join(input);
+        let mut data = std::fs::read(&path).unwrap();
+        data.extend_from_slice(extra);
+        std::fs::write(&path, data).unwrap();
+        assert_eq!(t.lkm_fast(&[]), (0, n, false), "{input} changed");
+        let built = t.outputs();
+        assert_outputs_same(input, &reference(&t, &[]), &built);
+        assert_eq!(t.lkm_fast(&[]), (0, n, true));
+    }
+
+    // depmod.d (-C): a file that changes nothing leaves the outputs; one that excludes a
+    // directory does not.
+    let conf = t.root.join("depmod.d");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(conf.join("a.conf"), "# nothing\n").unwrap();
+    let c_args = ["-C", conf.to_str().unwrap()];
+    assert_eq!(t.lkm_fast(&c_args), (0, n, true));
+    std::fs::write(conf.join("a.conf"), "exclude extra\n").unwrap();
+    assert_eq!(t.lkm_fast(&c_args), (0, n - 1, false));
+    assert_outputs_same("depmod.d changed", &reference(&t, &c_args), &t.outputs());
+    assert_eq!(t.lkm_fast(&c_args), (0, n - 1, true));
+    // (The cache lost extra/loop.ko with that run: read again.)
+    assert_eq!(t.lkm_fast(&[]), (1, n, false), "without -C");
+
+    // Options: each different option builds again (and the same one again leaves the outputs).
+    let symvers = t.root.join("Module.symvers");
+    std::fs::write(&symvers, "0x00000001\tlkm_fake\tvmlinux\tEXPORT_SYMBOL\t\n").unwrap();
+    let out = t.root.join("out");
+    let options: Vec<Vec<&str>> = vec![
+        vec!["-E", symvers.to_str().unwrap()],
+        vec!["-P", "_"],
+        vec!["-o", out.to_str().unwrap()],
+        vec![],
+    ];
+    for opts in &options {
+        let (_, _, fast) = t.lkm_fast(opts);
+        assert!(!fast, "{opts:?} after other options");
+        assert!(t.lkm_fast(opts).2, "{opts:?} twice");
+    }
+    std::fs::write(&symvers, "0x00000002\tlkm_fake\tvmlinux\tEXPORT_SYMBOL\t\n").unwrap();
+    assert!(!t.lkm_fast(&options[0]).2, "Module.symvers changed");
+    // -w (warnings about duplicates) is an option of its own.
+    assert!(!t.lkm_fast(&["-w"]).2);
+    assert_eq!(t.lkm_fast(&[]), (0, n, false), "after -w");
+    // Runs that write the outputs another way (without the cache, or given module files) leave
+    // nothing that the next run could trust.
+    t.lkm(&["--no-cache"]);
+    assert_eq!(t.lkm_fast(&[]), (0, n, false), "after --no-cache");
+    let last = t.outputs();
+    assert_outputs_same("options", &reference(&t, &[]), &last);
+
+    // Outputs changed behind lkm's back: built again.
+    std::fs::write(t.moddir.join("modules.alias"), b"junk").unwrap();
+    assert_eq!(t.lkm_fast(&[]), (0, n, false), "an output modified");
+    assert_outputs_same("modules.alias modified", &last, &t.outputs());
+    std::fs::remove_file(t.moddir.join("modules.devname")).unwrap();
+    assert_eq!(t.lkm_fast(&[]), (0, n, false), "an output removed");
+    assert_outputs_same("modules.devname removed", &last, &t.outputs());
+    let alias_bin = t.moddir.join("modules.alias.bin");
+    replace(&alias_bin, &std::fs::read(&alias_bin).unwrap());
+    assert_eq!(t.lkm_fast(&[]), (0, n, false), "an output replaced");
+    assert_eq!(t.lkm_fast(&[]), (0, n, true));
+
+    // A damaged or foreign state file is ignored.
+    let state = t.moddir.join(CACHE_STATE);
+    let mut data = std::fs::read(&state).unwrap();
+    let mid = data.len() / 2;
+    data[mid] ^= 1;
+    std::fs::write(&state, &data).unwrap();
+    assert_eq!(t.lkm_fast(&[]), (0, n, false), "a damaged state");
+    assert_outputs_same("damaged state", &last, &t.outputs());
     let _ = std::fs::remove_dir_all(&t.root);
 }

@@ -18,7 +18,8 @@ use kmodiff::assert_same;
 mod common;
 mod depmod_tree;
 use depmod_tree::{
-    assert_outputs_same, corpus, kmod_command, read_outputs, Corpus, CACHE, INPUTS, OUTPUTS,
+    assert_outputs_same, corpus, kmod_command, read_outputs, Corpus, CACHE, CACHE_STATE, INPUTS,
+    OUTPUTS,
 };
 
 fn copy_tree(c: &Corpus, tree: &str, name: &str) -> std::path::PathBuf {
@@ -35,7 +36,7 @@ struct Run {
 
 /// No outputs and no lkm cache: each run reads every module.
 fn clean(moddir: &Path) {
-    for f in OUTPUTS.iter().chain(&[CACHE]) {
+    for f in OUTPUTS.iter().chain(&[CACHE, CACHE_STATE]) {
         let _ = std::fs::remove_file(moddir.join(f));
     }
 }
@@ -65,7 +66,7 @@ fn run_tool(kmod: bool, root: &Path, moddir: &Path, args: &[String]) -> Run {
             e.file_type().unwrap().is_dir()
                 || OUTPUTS.contains(&name.as_str())
                 || INPUTS.contains(&name.as_str())
-                || (!kmod && name == CACHE),
+                || (!kmod && (name == CACHE || name == CACHE_STATE)),
             "stray file {name} in {}",
             moddir.display()
         );

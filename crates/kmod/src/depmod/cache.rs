@@ -15,6 +15,22 @@
 //! A change that keeps inode, size and mtime (an in-place rewrite followed by `touch -r`, say) is not
 //! seen; `--no-cache` reads every file.
 //!
+//! **Outputs left as they are.** A run that built and wrote the outputs without printing anything
+//! also writes a small state file, `modules.lkm-cache.state` ([`State`]): the fingerprint of
+//! everything the outputs depend on besides the modules' data (options, directories, the modules
+//! in their order — which the directory walk, depmod.d and `modules.order` decide —, the contents of
+//! `modules.builtin`, `modules.builtin.modinfo` and the `-E`/`-F` file), every output's stamp, the
+//! cache file's identity and stamp, and each module's path, stamp and [`checksum`] of its data. A
+//! later run (same options, no `-v`/`-n`, no module files as arguments) that finds the same
+//! fingerprint, the outputs and cache file with those stamps, and every module with the recorded
+//! stamp — or read again and giving data with the recorded checksum — would build exactly those
+//! outputs: it sets their mtimes to now (as writing them would, for `depmod -A`) and writes only a
+//! new state with the modules' new stamps; neither the outputs nor the cache file are rewritten,
+//! and the cache file is not even read. Anything else (no state, a damaged one, any difference) and
+//! the run builds everything as usual, removing the state before it writes the outputs. The stamps
+//! a state records replace those of the cache file it names when a later run loads that file (its
+//! data is that file's data), so modules found unchanged are not read again.
+//!
 //! ## Format (version 1; all integers little-endian)
 //!
 //! ```text
@@ -31,6 +47,18 @@
 //! ```
 //!
 //! Paths are unique, output names too; the body ends exactly after the last memo.
+//!
+//! The state file has the same header with magic `"LKMDEPS\0"`, and as body:
+//!
+//! ```text
+//! cache file body length u64 | its checksum u64 | its stamp (28 bytes) | run fingerprint 16 bytes
+//! output count u32, per output: name bytes | stamp (28 bytes)
+//! module count u32, per module: path bytes | stamp (28 bytes) | checksum of its data u64
+//! ```
+//!
+//! A stamp is inode u64 | size u64 | mtime seconds i64 | mtime nanoseconds u32; a module's data is
+//! encoded as in a cache entry (after the stamp). A run reads the cache file's module list without
+//! decoding the modules' data ([`Index`]), and decodes only the data of the modules it takes.
 //!
 //! **Memos** spare rebuilding the largest index files (the tries of `modules.dep.bin`,
 //! `modules.alias.bin`, `modules.symbols.bin`): a memo records the fingerprint of everything that
@@ -176,6 +204,41 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).expect("count under 2^32")
 }
 
+/// The encoding of one module's data (the part of an entry after its path and stamp). Two runs
+/// that took the same data from a module give the same bytes: a re-read module whose bytes equal
+/// the cached ones changed nothing that depmod's outputs depend on.
+pub fn encode_facts(data: &Scanned) -> Vec<u8> {
+    let mut out = Vec::new();
+    put_facts(&mut out, data);
+    out
+}
+
+fn put_facts(out: &mut Vec<u8>, data: &Scanned) {
+    put_u32(out, count(data.exports.len()));
+    for (name, crc) in &data.exports {
+        put_bytes(out, name);
+        put_u64(out, *crc);
+    }
+    put_u32(out, count(data.info.len()));
+    for (is_alias, value) in &data.info {
+        out.push(u8::from(*is_alias));
+        put_bytes(out, value);
+    }
+    put_u32(out, count(data.deps.len()));
+    for d in &data.deps {
+        put_bytes(out, &d.name);
+        put_u64(out, d.crc);
+        out.push(u8::from(d.weak));
+    }
+}
+
+fn put_stamp(out: &mut Vec<u8>, st: &FileStamp) {
+    put_u64(out, st.ino);
+    put_u64(out, st.size);
+    put_u64(out, st.mtime_sec as u64);
+    put_u32(out, st.mtime_nsec);
+}
+
 /// The module part of a body for `entries` (path, stamp, data); [`finish_body`] adds the memos.
 pub fn encode_modules<'a>(
     entries: impl ExactSizeIterator<Item = (&'a [u8], FileStamp, &'a Scanned)>,
@@ -184,26 +247,8 @@ pub fn encode_modules<'a>(
     put_u32(&mut out, count(entries.len()));
     for (path, st, data) in entries {
         put_bytes(&mut out, path);
-        put_u64(&mut out, st.ino);
-        put_u64(&mut out, st.size);
-        put_u64(&mut out, st.mtime_sec as u64);
-        put_u32(&mut out, st.mtime_nsec);
-        put_u32(&mut out, count(data.exports.len()));
-        for (name, crc) in &data.exports {
-            put_bytes(&mut out, name);
-            put_u64(&mut out, *crc);
-        }
-        put_u32(&mut out, count(data.info.len()));
-        for (is_alias, value) in &data.info {
-            out.push(u8::from(*is_alias));
-            put_bytes(&mut out, value);
-        }
-        put_u32(&mut out, count(data.deps.len()));
-        for d in &data.deps {
-            put_bytes(&mut out, &d.name);
-            put_u64(&mut out, d.crc);
-            out.push(u8::from(d.weak));
-        }
+        put_stamp(&mut out, &st);
+        put_facts(&mut out, data);
     }
     out
 }
@@ -230,8 +275,12 @@ pub fn encode_body<'a>(
 
 /// The whole file (header and body) for a body.
 pub fn encode_file(body: &[u8]) -> Vec<u8> {
+    encode_file_with(MAGIC, body)
+}
+
+fn encode_file_with(magic: &[u8; 8], body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len() + 64);
-    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(magic);
     put_u32(&mut out, FORMAT);
     put_bytes(&mut out, TOOL_VERSION.as_bytes());
     put_u64(&mut out, body.len() as u64);
@@ -292,74 +341,169 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Decodes a body; `None` if it is not exactly a valid body.
-pub fn decode_body(body: &[u8]) -> Option<Cache> {
+impl Reader<'_> {
+    fn stamp(&mut self) -> Option<FileStamp> {
+        let stamp = FileStamp {
+            ino: self.u64()?,
+            size: self.u64()?,
+            mtime_sec: self.u64()? as i64,
+            mtime_nsec: self.u32()?,
+        };
+        (stamp.mtime_nsec <= 999_999_999).then_some(stamp)
+    }
+
+    /// One module's data; checked in full, kept only with `out` (so that an index can skip the
+    /// data of modules it does not need yet, knowing that decoding it later cannot fail).
+    fn facts(&mut self, mut out: Option<&mut Scanned>) -> Option<()> {
+        let exports = self.count(4 + 8)?;
+        for _ in 0..exports {
+            let name = self.bytes()?;
+            let crc = self.u64()?;
+            if let Some(o) = out.as_deref_mut() {
+                o.exports.push((name.to_vec(), crc));
+            }
+        }
+        let info = self.count(1 + 4)?;
+        for _ in 0..info {
+            let is_alias = self.flag()?;
+            let value = self.bytes()?;
+            if let Some(o) = out.as_deref_mut() {
+                o.info.push((is_alias, value.to_vec()));
+            }
+        }
+        let deps = self.count(4 + 8 + 1)?;
+        for _ in 0..deps {
+            let name = self.bytes()?;
+            let crc = self.u64()?;
+            let weak = self.flag()?;
+            if let Some(o) = out.as_deref_mut() {
+                o.deps.push(DepSymbol {
+                    name: name.to_vec(),
+                    crc,
+                    weak,
+                });
+            }
+        }
+        Some(())
+    }
+}
+
+/// One module of an [`Index`]: its stamp and where its data is.
+#[derive(Debug, Clone)]
+pub struct Key {
+    /// The stamp the data is valid for: the cache file's, or a newer one from the state file.
+    pub stamp: FileStamp,
+    /// The stamp in the cache file.
+    pub cached_stamp: FileStamp,
+    /// The data's bytes in the index's buffer (as [`encode_facts`] gives them).
+    pub facts: std::ops::Range<usize>,
+}
+
+/// A cache file checked and split into its modules without decoding their data: a run takes the
+/// data of the modules it needs ([`Index::facts`]).
+#[derive(Debug, Default)]
+pub struct Index {
+    buf: Vec<u8>,
+    /// Module path → key; a run takes out the keys of the modules it finds.
+    pub keys: HashMap<Vec<u8>, Key>,
+    pub memos: Vec<Memo>,
+    /// The file's body length and checksum (what a [`State`] names), if a file was loaded.
+    pub id: Option<(u64, u64)>,
+}
+
+impl Index {
+    /// The data of a module, from its key's range.
+    pub fn facts(&self, range: &std::ops::Range<usize>) -> Scanned {
+        let mut data = Scanned::default();
+        let mut r = Reader {
+            data: &self.buf[range.clone()],
+        };
+        r.facts(Some(&mut data))
+            .expect("checked when the index was made");
+        data
+    }
+
+    /// A module's data as bytes (as [`encode_facts`] gives them).
+    pub fn facts_bytes(&self, range: &std::ops::Range<usize>) -> &[u8] {
+        &self.buf[range.clone()]
+    }
+}
+
+/// Splits a body at `body_start` of `buf` into keys and memos; `None` if it is not exactly a valid
+/// body.
+fn index_body(buf: Vec<u8>, body_start: usize) -> Option<Index> {
+    let body = &buf[body_start..];
     let mut r = Reader { data: body };
     // Smallest entry: path length, stamp (28 bytes), three counts.
     let n = r.count(4 + 28 + 12)?;
-    let mut cache = Cache {
-        modules: HashMap::with_capacity(n),
-        memos: Vec::new(),
-    };
+    let mut keys = HashMap::with_capacity(n);
     for _ in 0..n {
         let path = r.bytes()?.to_vec();
-        let stamp = FileStamp {
-            ino: r.u64()?,
-            size: r.u64()?,
-            mtime_sec: r.u64()? as i64,
-            mtime_nsec: r.u32()?,
+        let stamp = r.stamp()?;
+        let start = buf.len() - r.data.len();
+        r.facts(None)?;
+        let key = Key {
+            stamp,
+            cached_stamp: stamp,
+            facts: start..buf.len() - r.data.len(),
         };
-        if stamp.mtime_nsec > 999_999_999 {
-            return None;
-        }
-        let mut data = Scanned::default();
-        let exports = r.count(4 + 8)?;
-        data.exports.reserve_exact(exports);
-        for _ in 0..exports {
-            let name = r.bytes()?.to_vec();
-            data.exports.push((name, r.u64()?));
-        }
-        let info = r.count(1 + 4)?;
-        data.info.reserve_exact(info);
-        for _ in 0..info {
-            let is_alias = r.flag()?;
-            data.info.push((is_alias, r.bytes()?.to_vec()));
-        }
-        let deps = r.count(4 + 8 + 1)?;
-        data.deps.reserve_exact(deps);
-        for _ in 0..deps {
-            let name = r.bytes()?.to_vec();
-            let crc = r.u64()?;
-            let weak = r.flag()?;
-            data.deps.push(DepSymbol { name, crc, weak });
-        }
-        if cache.modules.insert(path, Entry { stamp, data }).is_some() {
+        if keys.insert(path, key).is_some() {
             return None;
         }
     }
-    let memos = r.count(4 + 32)?;
-    for _ in 0..memos {
+    let mut memos: Vec<Memo> = Vec::new();
+    let n = r.count(4 + 32)?;
+    for _ in 0..n {
         let name = r.bytes()?.to_vec();
-        if cache.memos.iter().any(|m| m.name == name) {
+        if memos.iter().any(|m| m.name == name) {
             return None;
         }
         let mut v = [0u64; 4];
         for x in &mut v {
             *x = r.u64()?;
         }
-        cache.memos.push(Memo {
+        memos.push(Memo {
             name,
             inputs: [v[0], v[1]],
             output: [v[2], v[3]],
         });
     }
-    r.data.is_empty().then_some(cache)
+    if !r.data.is_empty() {
+        return None;
+    }
+    Some(Index {
+        buf,
+        keys,
+        memos,
+        id: None,
+    })
 }
 
-/// Decodes a whole cache file; `None` unless it is one this version wrote, intact.
-pub fn decode(file: &[u8]) -> Option<Cache> {
+/// Decodes a body; `None` if it is not exactly a valid body.
+pub fn decode_body(body: &[u8]) -> Option<Cache> {
+    let index = index_body(body.to_vec(), 0)?;
+    let modules = index
+        .keys
+        .iter()
+        .map(|(p, k)| {
+            let entry = Entry {
+                stamp: k.stamp,
+                data: index.facts(&k.facts),
+            };
+            (p.clone(), entry)
+        })
+        .collect();
+    Some(Cache {
+        modules,
+        memos: index.memos,
+    })
+}
+
+/// Checks a file's header (magic, format, tool version, length, checksum): the body's offset,
+/// length and checksum.
+fn check_file(file: &[u8], magic: &[u8; 8]) -> Option<(usize, u64, u64)> {
     let mut r = Reader { data: file };
-    if r.take(MAGIC.len())? != MAGIC || r.u32()? != FORMAT || r.bytes()? != TOOL_VERSION.as_bytes()
+    if r.take(magic.len())? != magic || r.u32()? != FORMAT || r.bytes()? != TOOL_VERSION.as_bytes()
     {
         return None;
     }
@@ -368,15 +512,135 @@ pub fn decode(file: &[u8]) -> Option<Cache> {
     if len != r.data.len() as u64 || checksum(r.data) != sum {
         return None;
     }
-    decode_body(r.data)
+    Some((file.len() - r.data.len(), len, sum))
 }
 
-/// Reads the cache in `dir`; an empty cache if it is absent or unusable.
-pub fn load(dir: &Path) -> Cache {
-    std::fs::read(dir.join(FILE_NAME))
+/// Decodes a whole cache file; `None` unless it is one this version wrote, intact.
+pub fn decode(file: &[u8]) -> Option<Cache> {
+    decode_body(&file[check_file(file, MAGIC)?.0..])
+}
+
+/// Indexes a whole cache file; `None` unless it is one this version wrote, intact.
+pub fn index(file: Vec<u8>) -> Option<Index> {
+    let (start, len, sum) = check_file(&file, MAGIC)?;
+    let mut index = index_body(file, start)?;
+    index.id = Some((len, sum));
+    Some(index)
+}
+
+/// The body length and checksum of a file made by [`encode_file`] (what a [`State`] names).
+pub fn file_id(file: &[u8]) -> Option<(u64, u64)> {
+    check_file(file, MAGIC).map(|(_, len, sum)| (len, sum))
+}
+
+/// Reads the cache in `dir`; an empty index if it is absent or unusable. The stamps of `state`
+/// replace the file's when the state was written for this very file (its modules' data is the
+/// file's: see [`State::modules`]).
+pub fn load(dir: &Path, state: Option<&State>) -> Index {
+    let Some(mut index) = std::fs::read(dir.join(FILE_NAME)).ok().and_then(index) else {
+        return Index::default();
+    };
+    if let Some(state) = state.filter(|s| Some(s.cache_id) == index.id) {
+        for (p, st, _) in &state.modules {
+            if let Some(k) = index.keys.get_mut(p) {
+                k.stamp = *st;
+            }
+        }
+    }
+    index
+}
+
+/// Reads the state file in `dir`; `None` if it is absent or unusable.
+pub fn load_state(dir: &Path) -> Option<State> {
+    std::fs::read(dir.join(STATE_NAME))
         .ok()
-        .and_then(|d| decode(&d))
-        .unwrap_or_default()
+        .and_then(|d| decode_state(&d))
+}
+
+/// The state file's name, next to the cache.
+pub const STATE_NAME: &str = "modules.lkm-cache.state";
+
+const STATE_MAGIC: &[u8; 8] = b"LKMDEPS\0";
+
+/// What the last run that built the outputs saw, so that a later run which finds exactly that
+/// again can leave them as they are, without reading the cache file (see the module
+/// documentation). Written after the outputs, only by a run that printed nothing while building and
+/// writing them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    /// The cache file it goes with: body length and checksum ([`file_id`]).
+    pub cache_id: (u64, u64),
+    /// That file's stamp: a run that leaves the outputs checks that the cache file is still the
+    /// one the state goes with, so that the next run which needs it finds it.
+    pub cache_stamp: FileStamp,
+    /// The fingerprint of everything the outputs are built from besides the modules' data.
+    pub run: [u64; 2],
+    /// Each output file's stamp after it was written.
+    pub outputs: Vec<(Vec<u8>, FileStamp)>,
+    /// Every module the outputs were built from: path, stamp, and the [`checksum`] of its data as
+    /// [`encode_facts`] gives them (which is the data the cache file holds for that path). A run
+    /// that read a module again and found the same data records the new stamp here.
+    pub modules: Vec<(Vec<u8>, FileStamp, u64)>,
+}
+
+/// A whole state file.
+pub fn encode_state(s: &State) -> Vec<u8> {
+    let mut body = Vec::new();
+    put_u64(&mut body, s.cache_id.0);
+    put_u64(&mut body, s.cache_id.1);
+    put_stamp(&mut body, &s.cache_stamp);
+    put_u64(&mut body, s.run[0]);
+    put_u64(&mut body, s.run[1]);
+    put_u32(&mut body, count(s.outputs.len()));
+    for (name, st) in &s.outputs {
+        put_bytes(&mut body, name);
+        put_stamp(&mut body, st);
+    }
+    put_u32(&mut body, count(s.modules.len()));
+    for (path, st, sum) in &s.modules {
+        put_bytes(&mut body, path);
+        put_stamp(&mut body, st);
+        put_u64(&mut body, *sum);
+    }
+    encode_file_with(STATE_MAGIC, &body)
+}
+
+/// Decodes a whole state file; `None` unless it is one this version wrote, intact, with unique
+/// names in each list.
+pub fn decode_state(file: &[u8]) -> Option<State> {
+    let (start, _, _) = check_file(file, STATE_MAGIC)?;
+    let mut r = Reader {
+        data: &file[start..],
+    };
+    let cache_id = (r.u64()?, r.u64()?);
+    let cache_stamp = r.stamp()?;
+    let run = [r.u64()?, r.u64()?];
+    let n = r.count(4 + 28)?;
+    let mut outputs: Vec<(Vec<u8>, FileStamp)> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let name = r.bytes()?;
+        if outputs.iter().any(|(o, _)| o == name) {
+            return None;
+        }
+        outputs.push((name.to_vec(), r.stamp()?));
+    }
+    let n = r.count(4 + 28 + 8)?;
+    let mut seen = std::collections::HashSet::with_capacity(n);
+    let mut modules = Vec::with_capacity(n);
+    for _ in 0..n {
+        let path = r.bytes()?;
+        if !seen.insert(path) {
+            return None;
+        }
+        modules.push((path.to_vec(), r.stamp()?, r.u64()?));
+    }
+    r.data.is_empty().then_some(State {
+        cache_id,
+        cache_stamp,
+        run,
+        outputs,
+        modules,
+    })
 }
 
 #[cfg(test)]
@@ -478,5 +742,46 @@ mod tests {
         assert_eq!(b[kind_at], 1);
         b[kind_at] = 2;
         assert!(decode_body(&b).is_none());
+    }
+
+    #[test]
+    fn state_round_trip_and_damage() {
+        let st = sample()[0].1;
+        let state = State {
+            cache_id: (10, 11),
+            cache_stamp: st,
+            run: [12, 13],
+            outputs: vec![(b"modules.dep".to_vec(), st)],
+            modules: vec![(b"/a.ko".to_vec(), FileStamp { ino: 9, ..st }, 77)],
+        };
+        let file = encode_state(&state);
+        assert_eq!(decode_state(&file), Some(state.clone()));
+        // A cache file is no state file, nor the other way round.
+        assert!(decode(&file).is_none());
+        assert!(decode_state(&encode_sample(&sample())).is_none());
+        for n in 0..file.len() {
+            assert!(decode_state(&file[..n]).is_none(), "truncated to {n}");
+        }
+        for i in 0..file.len() {
+            let mut f = file.clone();
+            f[i] ^= 0x10;
+            assert!(decode_state(&f).is_none(), "byte {i} changed");
+        }
+        let mut dup = state;
+        dup.modules.push(dup.modules[0].clone());
+        assert!(decode_state(&encode_state(&dup)).is_none());
+    }
+
+    #[test]
+    fn index_matches_decode() {
+        let file = encode_sample(&sample());
+        let index = index(file.clone()).expect("valid cache");
+        assert_eq!(index.id, file_id(&file));
+        for (p, st, s) in &sample() {
+            let k = &index.keys[p];
+            assert_eq!(k.stamp, *st);
+            assert_eq!(index.facts_bytes(&k.facts), &encode_facts(s)[..]);
+            assert_eq!(index.facts(&k.facts).deps, s.deps);
+        }
     }
 }

@@ -30,6 +30,8 @@ pub const INPUTS: [&str; 3] = [
 
 /// lkm's module cache (not written by kmod).
 pub const CACHE: &str = "modules.lkm-cache";
+/// The cache's state file (what the last run left as outputs).
+pub const CACHE_STATE: &str = "modules.lkm-cache.state";
 
 /// The corpus made by `scripts/corpus.sh`.
 pub struct Corpus {
