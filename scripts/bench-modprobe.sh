@@ -19,6 +19,9 @@
 # "kmod/lkm" in the summary is kmod's mean time divided by lkm's: above 1, lkm is faster.
 # Runs on a 2-core machine shared with builds are noisy; compare ratios from one invocation.
 #
+# Then the work alone, without the process: crates/kmod/examples/modprobe_cost.rs calls
+# modprobe::run for --show-depends btrfs 2000 times in one process, next to /bin/true's start-up.
+#
 # Results: <target>/bench/modprobe-<n>.{md,json} and modprobe-summary.md.
 # --quick: 20 runs per command (default 200), without -c.
 # LKM_BIN=/path/to/lkm: time that binary instead of building target/release/lkm.
@@ -91,4 +94,20 @@ word = f"{ratio:.2f}× faster" if ratio >= 1 else f"{1 / ratio:.2f}× slower"
 print(f"| `{sys.argv[2]}` | {fmt(k)} | {fmt(l)} | {word} |")
 PY
 done
+
+# The work without the process: modprobe::run in one process, called again and again (each call opens
+# the indexes and reads the configuration anew). Starting any process here costs more than the goal.
+log "cargo build --release -p lkm-kmod --example modprobe_cost"
+cargo build --release -q -p lkm-kmod --example modprobe_cost || die "building modprobe_cost failed"
+read -r mean best lines < <("$target_dir/release/examples/modprobe_cost" "$root" "$rel" btrfs 2000) ||
+    die "modprobe_cost failed"
+hyperfine -N --warmup 10 --runs "$runs" --output=null --style none \
+    --export-json "$out/modprobe-floor.json" /bin/true >/dev/null 2>&1 || die "hyperfine /bin/true failed"
+floor=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))["results"][0]["mean"]; print("%.2f" % (r * 1000))' \
+    "$out/modprobe-floor.json")
+{
+    echo
+    echo "In-process, \`modprobe --show-depends btrfs\` ($lines lines): mean $mean µs, fastest $best µs per call"
+    echo "(2000 calls of modprobe::run). Starting any process here: $floor ms (/bin/true)."
+} >>"$summary"
 cat "$summary"
