@@ -104,6 +104,19 @@ fn request_module_runs_the_configured_helper_and_symbol_get_holds_the_provider()
         .any(|l| l == "req_user: symbol_get(req_provider_answer) = NULL"));
     k.ok(&["rmmod", "req_user"]);
 
+    // A name longer than MODULE_NAME_LEN - 1: -ENAMETOOLONG, and no helper runs.
+    let long = "x".repeat(60);
+    k.ok(&[
+        "insmod",
+        &b.ko("req_user").display().to_string(),
+        &format!("want={long}"),
+    ]);
+    assert!(k
+        .dmesg()
+        .iter()
+        .any(|l| l == &format!("req_user: request_module({long}) = -36")));
+    k.ok(&["rmmod", "req_user"]);
+
     // No helper at all: -ENOENT, as with an empty modprobe sysctl on Linux.
     k.ok(&["write", "/proc/sys/kernel/modprobe", ""]);
     k.ok(&["insmod", &b.ko("req_user").display().to_string(), "want=x"]);
@@ -118,15 +131,12 @@ fn request_module_runs_the_configured_helper_and_symbol_get_holds_the_provider()
 /// `$LKM_STATE`, as a user's shell would have it).
 fn modules_install(k: &Kernel, dir: &std::path::Path) -> Run {
     let env = env().expect("checked by the caller");
-    let mut c = std::process::Command::new("make");
+    let mut c = make(env);
     c.arg("-C")
         .arg(&env.sdk)
         .arg(format!("M={}", dir.display()))
         .arg("modules_install")
-        .env("LKM_STATE", &k.state)
-        .env("LKM_SDK_CACHE", env.root.join("sdk-cache"))
-        .env_remove("MAKEFLAGS")
-        .env_remove("MFLAGS");
+        .env("LKM_STATE", &k.state);
     run(c)
 }
 

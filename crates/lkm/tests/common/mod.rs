@@ -227,16 +227,22 @@ pub fn built(key: &'static str) -> &'static Built {
         let (src, args) = build_recipe(key);
         let dir = env.root.join("build").join(key);
         copy_dir(&src, &dir);
-        let mut c = Command::new("make");
+        let mut c = make(env);
         c.arg("-C")
             .arg(&dir)
             .arg(format!("KDIR={}", env.sdk.display()))
-            .args(&args)
-            .env("LKM_SDK_CACHE", env.root.join("sdk-cache"))
-            .env_remove("MAKEFLAGS")
-            .env_remove("MFLAGS");
+            .args(&args);
         Built { dir, make: run(c) }
     })
+}
+
+/// `make` as the tests run it: this process's SDK cache, and none of cargo's make flags.
+pub fn make(env: &Env) -> Command {
+    let mut c = Command::new("make");
+    c.env("LKM_SDK_CACHE", env.root.join("sdk-cache"))
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS");
+    c
 }
 
 /// A build that must have succeeded.
