@@ -6,7 +6,8 @@
 //!    in `readdir` order, skipping `.`/`..`, `build`, `source` and `exclude` names; files ending in
 //!    `.ko`, `.ko.xz`, `.ko.zst` (and `.ko.gz`, which Debian's kmod cannot read) are modules. Of two
 //!    modules with one name, depmod.d's `override` and `search` decide ([`config`]); on a tie the one
-//!    found first stays. With module files on the command line, exactly those are indexed.
+//!    found first stays. With module files on the command line, exactly those are indexed. The walk
+//!    ([`walk`]) works on directory descriptors, subtrees in parallel, in the same order.
 //! 2. **Order them**: kmod's name-hash order (512 buckets, [`khash`]), then a stable sort that puts
 //!    the modules listed in `modules.order` first, in its order (a path listed twice keeps its last
 //!    position; compressed files match their `.ko` name).
@@ -42,6 +43,7 @@ pub mod cache;
 pub mod config;
 pub mod khash;
 pub mod scan;
+pub mod walk;
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -331,6 +333,9 @@ struct Mod {
     visited: bool,
     /// The file's identity when it was read (`None` if `stat` failed).
     stamp: Option<FileStamp>,
+    /// The file's identity when the walk found it, if the walk took it (`Some(None)`: `stat`
+    /// failed).
+    found_stamp: Option<Option<FileStamp>>,
     data: Scanned,
 }
 
@@ -355,6 +360,7 @@ impl Mod {
             deps: Vec::new(),
             visited: false,
             stamp: None,
+            found_stamp: None,
             data: Scanned::default(),
         }
     }
@@ -372,8 +378,188 @@ impl Mod {
     }
 }
 
-/// FNV-1a over the key, for the symbol table: its keys are symbol names from trusted files, looked up
-/// some 200,000 times per run, where SipHash's resistance to chosen keys only costs time.
+/// `modules.order` in `dirname`, checked as kmod checks it before sorting (its messages logged);
+/// `None` when it is missing or corrupted, and then kmod does not sort.
+fn read_order(dirname: &[u8], log: &mut Log) -> Option<Vec<u8>> {
+    let file = Path::new(OsStr::from_bytes(dirname)).join("modules.order");
+    let data = match std::fs::read(&file) {
+        Ok(d) => d,
+        Err(e) => {
+            log.warning(&format!(
+                "could not open modules.order at {}: {}",
+                lossy(dirname),
+                os_err(&e)
+            ));
+            return None;
+        }
+    };
+    for (i, l) in order_lines(&data).iter().enumerate() {
+        if l.last() != Some(&b'\n') {
+            log.error(&format!(
+                "{}/modules.order:{} corrupted line misses '\\n'",
+                lossy(dirname),
+                i + 1
+            ));
+            return None;
+        }
+    }
+    Some(data)
+}
+
+/// The lines of `modules.order` as kmod reads them: `fgets` with a PATH_MAX buffer, so that lines
+/// longer than 4095 bytes come in pieces.
+fn order_lines(data: &[u8]) -> Vec<&[u8]> {
+    let mut lines: Vec<&[u8]> = Vec::new();
+    for line in data.split_inclusive(|&b| b == b'\n') {
+        let mut l = line;
+        while l.len() > 4095 {
+            lines.push(&l[..4095]);
+            l = &l[4095..];
+        }
+        lines.push(l);
+    }
+    lines
+}
+
+/// A module file the directory walk found.
+struct FoundModule {
+    path: Vec<u8>,
+    /// The length of its directory's path, up to and including the last `/`.
+    baselen: usize,
+    /// Its stamp, if the walk took one (`Some(None)`: `stat` failed).
+    stamp: Option<Option<FileStamp>>,
+}
+
+/// Reads one module: its stamp before the read (a file changed meanwhile is read again next time)
+/// and data.
+fn read_module(path: &[u8]) -> (Option<FileStamp>, Scanned) {
+    let path = Path::new(OsStr::from_bytes(path));
+    let stamp = std::fs::metadata(path).ok().map(|m| FileStamp::of(&m));
+    (stamp, scan::scan(path))
+}
+
+/// What [`check_unchanged`] read: path → stamp and data.
+type PreRead = HashMap<Vec<u8>, (Option<FileStamp>, Scanned), FastHash>;
+
+/// Whether the module files the walk found are exactly those `state` lists, in its order, and
+/// those the outputs were built from have the same data (one whose stamp changed is read again;
+/// what was read is returned for the run that goes on otherwise).
+fn check_unchanged(
+    found: &[FoundModule],
+    state: &cache::State<'_>,
+    threads: usize,
+) -> (bool, PreRead) {
+    let same_files = found.len() == state.modules.len()
+        && found
+            .iter()
+            .zip(&state.modules)
+            .all(|(f, s)| f.path == *s.path);
+    if !same_files {
+        return (false, PreRead::default());
+    }
+    let changed: Vec<(&[u8], u64)> = found
+        .iter()
+        .zip(&state.modules)
+        .filter_map(|(f, s)| match s.sum {
+            Some(sum) if f.stamp != Some(Some(s.stamp)) => Some((&f.path[..], sum)),
+            _ => None,
+        })
+        .collect();
+    let read = parallel_map(&changed, threads, |&(path, _)| read_module(path));
+    let mut unchanged = true;
+    let mut pre = PreRead::default();
+    for ((path, sum), (st, data)) in changed.into_iter().zip(read) {
+        unchanged &= st.is_some()
+            && data.symbols_errno.is_none()
+            && cache::checksum(&cache::encode_facts(&data)) == sum;
+        pre.insert(path.to_vec(), (st, data));
+    }
+    (unchanged, pre)
+}
+
+/// The fingerprint of everything the outputs are built from besides the modules' data (see
+/// [`cache::State`]): the options, directories, depmod.d, the module files the walk found in its
+/// order, and the other files read (`modules.order` as [`read_order`] gave it).
+fn run_fingerprint(
+    opts: &DepmodOptions,
+    print_unknown: bool,
+    dm: &Depmod<'_>,
+    outdir: &[u8],
+    found: &[FoundModule],
+    order: Option<&[u8]>,
+) -> [u64; 2] {
+    let mut f = cache::Fingerprint::default();
+    f.bytes(b"lkm depmod run 2");
+    f.bytes(&dm.dirname);
+    f.bytes(outdir);
+    f.bytes(format!("{:?}", opts.layout).as_bytes());
+    f.u64(u64::from(opts.warn_dups));
+    f.u64(u64::from(print_unknown));
+    f.u64(dm.sym_prefix.map_or(0x100, u64::from));
+    let cfg = dm.cfg;
+    for list in [&cfg.overrides, &cfg.externals, &cfg.excludes] {
+        f.u64(list.len() as u64);
+        for item in list {
+            f.bytes(item);
+        }
+    }
+    f.u64(cfg.searches.len() as u64);
+    for se in &cfg.searches {
+        match se {
+            Search::Builtin => f.u64(0),
+            Search::External => f.u64(1),
+            Search::Path(p) => {
+                f.u64(2);
+                f.bytes(p);
+            }
+        }
+    }
+    // -E and -F: which, and what the file holds.
+    let file_bytes = |f: &mut cache::Fingerprint, p: &Option<PathBuf>| match p {
+        None => f.u64(0),
+        Some(p) => match std::fs::read(p) {
+            Ok(d) => {
+                f.u64(1);
+                f.bytes(&d);
+            }
+            Err(_) => f.u64(2),
+        },
+    };
+    file_bytes(&mut f, &opts.symvers);
+    file_bytes(
+        &mut f,
+        &opts.system_map.clone().filter(|_| opts.symvers.is_none()),
+    );
+    let dir = Path::new(OsStr::from_bytes(&dm.dirname));
+    for input in ["modules.builtin", "modules.builtin.modinfo"] {
+        file_bytes(&mut f, &Some(dir.join(input)));
+    }
+    match order {
+        Some(d) => {
+            f.u64(1);
+            f.bytes(d);
+        }
+        None => f.u64(0),
+    }
+    f.u64(found.len() as u64);
+    for m in found {
+        f.bytes(&m.path);
+    }
+    f.finish()
+}
+
+/// `mods` in the order `order` gives (a permutation of its indices): each module moved once, where
+/// sorting the modules themselves would move these large values many times.
+fn permute(mods: Vec<Mod>, order: impl Iterator<Item = usize>) -> Vec<Mod> {
+    let mut slots: Vec<Option<Mod>> = mods.into_iter().map(Some).collect();
+    order
+        .map(|i| slots[i].take().expect("a permutation"))
+        .collect()
+}
+
+/// FNV-1a over the key, for the symbol table (symbol names from trusted files, looked up some 200,000
+/// times per run) and the maps of module names and paths, where SipHash's resistance to chosen keys
+/// only costs time.
 #[derive(Default, Clone, Copy)]
 struct FastHash;
 
@@ -406,7 +592,7 @@ struct Depmod<'c> {
     cfg: &'c Config,
     dirname: Vec<u8>,
     sym_prefix: Option<u8>,
-    by_name: HashMap<Vec<u8>, Mod>,
+    by_name: HashMap<Vec<u8>, Mod, FastHash>,
     modules: Vec<Mod>,
     symbols: HashMap<Vec<u8>, Symbol, FastHash>,
 }
@@ -584,157 +770,106 @@ impl Depmod<'_> {
         newprio <= oldprio
     }
 
-    /// `depmod_modules_search_file`.
-    fn search_file(&mut self, path: &[u8], baselen: usize, log: &mut Log) {
+    /// `depmod_modules_search_file`; `stamp` is the walk's, if it took one.
+    fn search_file(
+        &mut self,
+        path: Vec<u8>,
+        baselen: usize,
+        stamp: Option<Option<FileStamp>>,
+        log: &mut Log,
+    ) {
         let name = &path[baselen..];
         if !ends_with_kmod_ext(name) {
             return;
         }
-        let Some(modname) = path_to_modname(path) else {
-            log.error(&format!("could not get modname from path {}", lossy(path)));
+        let Some(modname) = path_to_modname(&path) else {
+            log.error(&format!("could not get modname from path {}", lossy(&path)));
             return;
         };
         if let Some(old) = self.by_name.get(&modname) {
-            if self.old_is_higher_priority(old, path, baselen, modname.len()) {
+            if self.old_is_higher_priority(old, &path, baselen, modname.len()) {
                 return;
             }
             self.by_name.remove(&modname);
         }
-        let m = Mod::new(path.to_vec(), modname.clone(), &self.dirname);
+        let mut m = Mod::new(path, modname.clone(), &self.dirname);
+        m.found_stamp = stamp;
         self.by_name.insert(modname, m);
     }
 
-    /// `depmod_modules_search_dir`: `readdir` order, recursively.
-    fn search_dir(&mut self, dir: &mut Vec<u8>, depth: usize, log: &mut Log) {
-        let rd = match std::fs::read_dir(OsStr::from_bytes(dir)) {
-            Ok(rd) => rd,
+    /// `depmod_modules_search_path` and `depmod_modules_search_dir` ([`walk`]): the module files
+    /// under `path`, its errors logged on the way; `Err(errno)` if the directory cannot be opened.
+    /// `stamps`: take each module's stamp.
+    fn walk_tree(
+        &self,
+        path: &[u8],
+        stamps: bool,
+        threads: usize,
+        log: &mut Log,
+    ) -> Result<Vec<FoundModule>, std::io::Error> {
+        let found = walk::Walk {
+            excludes: &self.cfg.excludes,
+            stamps,
+            threads,
+        }
+        .run(path);
+        let found = match found {
+            Ok(f) => f,
             Err(e) => {
-                dir.pop();
                 log.error(&format!(
-                    "openat({}, {}, O_RDONLY): {}",
-                    depth + 2,
-                    lossy(basename(dir)),
+                    "could not open directory {}: {}",
+                    lossy(path),
                     os_err(&e)
                 ));
-                dir.push(b'/');
-                return;
+                return Err(e);
             }
         };
-        let baselen = dir.len();
-        for entry in rd.flatten() {
-            let name = entry.file_name();
-            let name = name.as_bytes();
-            if name == b"build" || name == b"source" || self.cfg.excludes.iter().any(|e| e == name)
-            {
-                continue;
-            }
-            dir.truncate(baselen);
-            dir.extend_from_slice(name);
-            let ft = match entry.file_type() {
-                Ok(ft) if ft.is_file() => Some(false),
-                Ok(ft) if ft.is_dir() => Some(true),
-                _ => match std::fs::metadata(OsStr::from_bytes(dir)) {
-                    Err(e) => {
-                        log.error(&format!(
-                            "fstatat({}, {}): {}",
-                            depth + 3,
-                            lossy(name),
-                            os_err(&e)
-                        ));
-                        None
-                    }
-                    Ok(m) if m.is_file() => Some(false),
-                    Ok(m) if m.is_dir() => Some(true),
-                    Ok(m) => {
-                        use std::os::unix::fs::MetadataExt;
-                        log.error(&format!(
-                            "unsupported file type {}: {:o}",
-                            lossy(dir),
-                            m.mode() & libc::S_IFMT
-                        ));
-                        None
-                    }
-                },
-            };
-            match ft {
-                Some(true) => {
-                    dir.push(b'/');
-                    self.search_dir(dir, depth + 1, log);
-                }
-                Some(false) => {
-                    let path = dir.clone();
-                    self.search_file(&path, baselen, log);
-                }
-                None => {}
+        let mut modules = Vec::with_capacity(found.len());
+        for f in found {
+            match f {
+                walk::Found::Module {
+                    path,
+                    baselen,
+                    stamp,
+                } => modules.push(FoundModule {
+                    path,
+                    baselen,
+                    stamp,
+                }),
+                walk::Found::Error(msg) => log.error(&msg),
             }
         }
-        dir.truncate(baselen);
+        Ok(modules)
     }
 
-    /// `depmod_modules_search_path`; `Err(errno)` if the directory cannot be opened.
-    fn search_path(&mut self, path: &[u8], log: &mut Log) -> Result<(), std::io::Error> {
-        if let Err(e) = std::fs::read_dir(OsStr::from_bytes(path)) {
-            log.error(&format!(
-                "could not open directory {}: {}",
-                lossy(path),
-                os_err(&e)
-            ));
-            return Err(e);
+    /// `depmod_modules_search_file` for each module file the walk found, in its order.
+    fn add_found(&mut self, found: Vec<FoundModule>, log: &mut Log) {
+        self.by_name.reserve(found.len());
+        for f in found {
+            self.search_file(f.path, f.baselen, f.stamp, log);
         }
-        let mut buf = path.to_vec();
-        buf.push(b'/');
-        self.search_dir(&mut buf, 0, log);
-        Ok(())
     }
 
     /// `depmod_modules_build_array`: the name hash's order (512 buckets).
     fn build_array(&mut self) {
-        let mut mods: Vec<(u32, Mod)> = self
-            .by_name
-            .drain()
-            .map(|(_, m)| (khash::order_key(&m.modname, 512).0, m))
+        let mods: Vec<Mod> = self.by_name.drain().map(|(_, m)| m).collect();
+        let mut order: Vec<(u32, usize)> = mods
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (khash::order_key(&m.modname, 512).0, i))
             .collect();
         // Names are unique: an unstable sort gives the one order.
-        mods.sort_unstable_by(|a, b| (a.0, &a.1.modname).cmp(&(b.0, &b.1.modname)));
-        self.modules = mods.into_iter().map(|(_, m)| m).collect();
+        order.sort_unstable_by(|a, b| (a.0, &mods[a.1].modname).cmp(&(b.0, &mods[b.1].modname)));
+        self.modules = permute(mods, order.into_iter().map(|(_, i)| i));
     }
 
-    /// `depmod_modules_sort`: modules listed in `modules.order` first, in its order.
-    fn sort_by_order(&mut self, log: &mut Log) {
-        let file = Path::new(OsStr::from_bytes(&self.dirname)).join("modules.order");
-        let data = match std::fs::read(&file) {
-            Ok(d) => d,
-            Err(e) => {
-                log.warning(&format!(
-                    "could not open modules.order at {}: {}",
-                    lossy(&self.dirname),
-                    os_err(&e)
-                ));
-                return;
-            }
-        };
-        // fgets with a PATH_MAX buffer: lines longer than 4095 bytes come in pieces.
-        let mut lines: Vec<&[u8]> = Vec::new();
-        for line in data.split_inclusive(|&b| b == b'\n') {
-            let mut l = line;
-            while l.len() > 4095 {
-                lines.push(&l[..4095]);
-                l = &l[4095..];
-            }
-            lines.push(l);
-        }
-        for (i, l) in lines.iter().enumerate() {
-            if l.last() != Some(&b'\n') {
-                log.error(&format!(
-                    "{}/modules.order:{} corrupted line misses '\\n'",
-                    lossy(&self.dirname),
-                    i + 1
-                ));
-                return;
-            }
-        }
+    /// `depmod_modules_sort`: modules listed in `modules.order` first, in its order. `order`: the
+    /// file as [`read_order`] gives it.
+    fn sort_by_order(&mut self, order: Option<&[u8]>) {
+        let Some(data) = order else { return };
+        let lines = order_lines(data);
         let total = lines.len() as i64 + 1;
-        let by_unc: HashMap<&[u8], usize> = self
+        let by_unc: HashMap<&[u8], usize, FastHash> = self
             .modules
             .iter()
             .enumerate()
@@ -757,11 +892,22 @@ impl Depmod<'_> {
             }
         }
         // glibc's qsort is a merge sort here: stable.
-        self.modules.sort_by_key(|m| m.sort_idx);
+        let mut order: Vec<(i64, usize)> = self
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.sort_idx, i))
+            .collect();
+        order.sort_by_key(|&(key, _)| key);
+        let mods = std::mem::take(&mut self.modules);
+        self.modules = permute(mods, order.into_iter().map(|(_, i)| i));
     }
 
-    /// Every module's stamp, in parallel.
+    /// Every module's stamp: the walk's, else taken now, in parallel.
     fn stamps(&self, threads: usize) -> Vec<Option<FileStamp>> {
+        if let Some(found) = self.modules.iter().map(|m| m.found_stamp).collect() {
+            return found;
+        }
         let paths: Vec<&[u8]> = self.modules.iter().map(|m| &m.path[..]).collect();
         parallel_map(&paths, threads, |p| {
             std::fs::metadata(OsStr::from_bytes(p))
@@ -770,51 +916,9 @@ impl Depmod<'_> {
         })
     }
 
-    /// Reads the modules `which` (indices), in parallel: each one's stamp before the read (a file
-    /// changed meanwhile is read again next time) and data.
+    /// Reads the modules `which` (indices), in parallel ([`read_module`]).
     fn read_modules(&self, threads: usize, which: &[usize]) -> Vec<(Option<FileStamp>, Scanned)> {
-        parallel_map(which, threads, |&i| {
-            let path = Path::new(OsStr::from_bytes(&self.modules[i].path));
-            let stamp = std::fs::metadata(path).ok().map(|m| FileStamp::of(&m));
-            (stamp, scan::scan(path))
-        })
-    }
-
-    /// Whether the modules are exactly those `state` lists, with the same data (a module whose
-    /// stamp changed is read: [`Pre`] keeps what was read for the run that goes on otherwise).
-    fn check_unchanged(&self, threads: usize, state: &cache::State) -> (bool, Pre) {
-        let stamps = self.stamps(threads);
-        let known: HashMap<&[u8], (FileStamp, u64)> = state
-            .modules
-            .iter()
-            .map(|(p, st, sum)| (&p[..], (*st, *sum)))
-            .collect();
-        let mut unchanged = known.len() == self.modules.len();
-        let mut to_read = Vec::new();
-        let mut sums = Vec::new();
-        for (i, (m, st)) in self.modules.iter().zip(&stamps).enumerate() {
-            match known.get(&m.path[..]) {
-                Some((known_st, _)) if Some(*known_st) == *st => {}
-                Some((_, sum)) => {
-                    to_read.push(i);
-                    sums.push(*sum);
-                }
-                None => unchanged = false,
-            }
-        }
-        // Reading is the costly part: not when the answer is known.
-        let read = if unchanged {
-            self.read_modules(threads, &to_read)
-        } else {
-            Vec::new()
-        };
-        for ((st, data), sum) in read.iter().zip(sums) {
-            unchanged &= st.is_some()
-                && data.symbols_errno.is_none()
-                && cache::checksum(&cache::encode_facts(data)) == sum;
-        }
-        let read = to_read.into_iter().zip(read).collect();
-        (unchanged, Pre { stamps, read })
+        parallel_map(which, threads, |&i| read_module(&self.modules[i].path))
     }
 
     /// Reads every module, in parallel, except those `cache` holds in their current version (their
@@ -825,12 +929,12 @@ impl Depmod<'_> {
         &mut self,
         threads: usize,
         cache: &mut cache::Index,
-        pre: Option<Pre>,
+        mut pre_read: PreRead,
     ) -> (Vec<(usize, Range<usize>)>, usize) {
-        let (stamps, mut pre_read) = match pre {
-            Some(p) => (p.stamps, p.read),
-            None if cache.keys.is_empty() => (vec![None; self.modules.len()], HashMap::new()),
-            None => (self.stamps(threads), HashMap::new()),
+        let stamps = if cache.keys.is_empty() && pre_read.is_empty() {
+            vec![None; self.modules.len()]
+        } else {
+            self.stamps(threads)
         };
         let mut cached = Vec::new();
         let mut to_read = Vec::new();
@@ -841,7 +945,7 @@ impl Depmod<'_> {
                     m.stamp = Some(st);
                     cached.push((i, k.facts));
                 }
-                _ => match pre_read.remove(&i) {
+                _ => match pre_read.remove(&m.path) {
                     Some((st, data)) => {
                         m.stamp = st;
                         m.data = data;
@@ -859,62 +963,46 @@ impl Depmod<'_> {
         (cached, read)
     }
 
-    /// The modules as the state file lists them (see [`cache::State::modules`]): those that parsed
-    /// and could be `stat`ed.
-    fn state_modules(&self, threads: usize) -> Vec<(Vec<u8>, FileStamp, u64)> {
-        let listed: Vec<&Mod> = self
+    /// The module files as the state file lists them (see [`cache::State::modules`]): `found` in its
+    /// order, with the data's checksum of those the outputs were built from. `None` if one of these
+    /// did not parse or could not be `stat`ed (no later run could leave the outputs as they are).
+    fn state_modules(
+        &self,
+        threads: usize,
+        found: Vec<(Vec<u8>, Option<FileStamp>)>,
+    ) -> Option<Vec<cache::StateModule<'static>>> {
+        let at: HashMap<&[u8], usize, FastHash> = self
             .modules
             .iter()
-            .filter(|m| m.data.symbols_errno.is_none() && m.stamp.is_some())
+            .enumerate()
+            .map(|(i, m)| (&m.path[..], i))
             .collect();
-        parallel_map(&listed, threads, |m| {
-            let sum = cache::checksum(&cache::encode_facts(&m.data));
-            (m.path.clone(), m.stamp.expect("filtered"), sum)
-        })
-    }
-
-    /// The fingerprint of everything the outputs are built from besides the modules' data (see
-    /// [`cache::State`]): the options, directories, the modules in their order (which depmod.d,
-    /// the directory walk and `modules.order` decide), and the other files read.
-    fn run_fingerprint(
-        &self,
-        opts: &DepmodOptions,
-        print_unknown: bool,
-        outdir: &[u8],
-    ) -> [u64; 2] {
-        let mut f = cache::Fingerprint::default();
-        f.bytes(b"lkm depmod run 1");
-        f.bytes(&self.dirname);
-        f.bytes(outdir);
-        f.bytes(format!("{:?}", opts.layout).as_bytes());
-        f.u64(u64::from(opts.warn_dups));
-        f.u64(u64::from(print_unknown));
-        f.u64(self.sym_prefix.map_or(0x100, u64::from));
-        // -E and -F: which, and what the file holds.
-        let file_bytes = |f: &mut cache::Fingerprint, p: &Option<PathBuf>| match p {
-            None => f.u64(0),
-            Some(p) => match std::fs::read(p) {
-                Ok(d) => {
-                    f.u64(1);
-                    f.bytes(&d);
-                }
-                Err(_) => f.u64(2),
-            },
-        };
-        file_bytes(&mut f, &opts.symvers);
-        file_bytes(
-            &mut f,
-            &opts.system_map.clone().filter(|_| opts.symvers.is_none()),
-        );
-        let dir = Path::new(OsStr::from_bytes(&self.dirname));
-        for input in ["modules.builtin", "modules.builtin.modinfo"] {
-            file_bytes(&mut f, &Some(dir.join(input)));
-        }
-        f.u64(self.modules.len() as u64);
-        for m in &self.modules {
-            f.bytes(&m.path);
-        }
-        f.finish()
+        let used: Vec<Option<&Mod>> = found
+            .iter()
+            .map(|(p, _)| at.get(&p[..]).map(|&i| &self.modules[i]))
+            .collect();
+        let sums = parallel_map(&used, threads, |m| {
+            m.map(|m| {
+                (m.data.symbols_errno.is_none() && m.stamp.is_some())
+                    .then(|| (m.stamp, cache::checksum(&cache::encode_facts(&m.data))))
+            })
+        });
+        found
+            .into_iter()
+            .zip(sums)
+            .map(|((path, found_stamp), sum)| {
+                let (stamp, sum) = match sum {
+                    Some(Some((stamp, sum))) => (stamp, Some(sum)),
+                    Some(None) => return None,
+                    None => (found_stamp, None),
+                };
+                Some(cache::StateModule {
+                    path: path.into(),
+                    stamp: stamp?,
+                    sum,
+                })
+            })
+            .collect()
     }
 
     /// Decodes the data of the modules [`Depmod::scan_all`] took from the cache, in parallel.
@@ -1183,14 +1271,6 @@ fn parallel_map<T: Sync, R: Send>(
     let mut all: Vec<(usize, R)> = parts.drain(..).flatten().collect();
     all.sort_by_key(|p| p.0);
     all.into_iter().map(|p| p.1).collect()
-}
-
-/// What [`Depmod::check_unchanged`] found out, for [`Depmod::scan_all`].
-struct Pre {
-    /// Every module's stamp.
-    stamps: Vec<Option<FileStamp>>,
-    /// The modules read: index → stamp and data.
-    read: HashMap<usize, (Option<FileStamp>, Scanned)>,
 }
 
 /// One output file: its contents (or `None` for a `.bin` under `-n`) and the messages depmod prints
@@ -1779,7 +1859,7 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
         cfg: &empty,
         dirname: dirname.clone(),
         sym_prefix: opts.sym_prefix.filter(|&p| p != 0),
-        by_name: HashMap::new(),
+        by_name: HashMap::default(),
         modules: Vec::new(),
         symbols: HashMap::default(),
     };
@@ -1798,14 +1878,18 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
         print_unknown = false;
     }
 
+    let mut found = Vec::new();
     if all {
         let cfg = cfg_holder.insert(config::load(&opts.config_paths, &kversion, &mut log));
         dm.cfg = cfg;
-        if let Err(e) = dm.search_path(&dirname, &mut log) {
-            return log.fatal(&format!("could not search modules: {}", os_err(&e)));
+        match dm.walk_tree(&dirname, opts.cache, opts.threads, &mut log) {
+            Ok(f) => found = f,
+            Err(e) => return log.fatal(&format!("could not search modules: {}", os_err(&e))),
         }
         for ext in &dm.cfg.externals {
-            let _ = dm.search_path(ext, &mut log);
+            if let Ok(f) = dm.walk_tree(ext, opts.cache, opts.threads, &mut log) {
+                found.extend(f);
+            }
         }
     } else {
         for f in &opts.files {
@@ -1843,18 +1927,25 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
         }
     }
 
-    dm.build_array();
-    dm.sort_by_order(&mut log);
+    let order = read_order(&dirname, &mut log);
     let cache_dir = Path::new(OsStr::from_bytes(&outdirname));
     // Rewritten when it does not describe exactly these files or outputs (a full run only: with
     // module files as arguments it would lose the others; never with -n, which writes nothing).
     let keep_cache = opts.cache && all && !opts.dry_run;
     // The fast path and its state only for runs that print nothing of their own past this point.
-    let run_fp = (keep_cache && opts.verbose == 0)
-        .then(|| dm.run_fingerprint(opts, print_unknown, &outdirname));
-    let state = run_fp.and_then(|_| cache::load_state(cache_dir));
-    let total = dm.modules.len();
-    let stats = |log: &mut Log, read: usize, suffix: &str| {
+    let run_fp = (keep_cache && opts.verbose == 0).then(|| {
+        run_fingerprint(
+            opts,
+            print_unknown,
+            &dm,
+            &outdirname,
+            &found,
+            order.as_deref(),
+        )
+    });
+    let state_file = run_fp.and_then(|_| cache::read_state(cache_dir));
+    let state = state_file.as_deref().and_then(cache::decode_state);
+    let stats = |log: &mut Log, read: usize, total: usize, suffix: &str| {
         if opts.stats {
             let from = if opts.cache {
                 format!("{} from {}", total - read, cache::FILE_NAME)
@@ -1867,40 +1958,54 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
             );
         }
     };
-    let mut pre = None;
+    // Whether the outputs can stay: checked on the walk's list, before the module list is built.
+    let mut pre = PreRead::default();
     if let (Some(fp), Some(state)) = (run_fp, &state) {
         let cache_file = std::fs::metadata(cache_dir.join(cache::FILE_NAME));
         if state.run == fp
             && cache_file.is_ok_and(|m| FileStamp::of(&m) == state.cache_stamp)
             && outputs_as_left(cache_dir, &state.outputs)
         {
-            let (unchanged, p) = dm.check_unchanged(opts.threads, state);
+            let (unchanged, read) = check_unchanged(&found, state, opts.threads);
             if unchanged && touch_outputs(cache_dir) {
-                stats(&mut log, p.read.len(), " (outputs unchanged)");
-                let mut modules = state.modules.clone();
-                let at: HashMap<&[u8], usize> = state
-                    .modules
+                let used = state.modules.iter().filter(|m| m.sum.is_some()).count();
+                stats(&mut log, read.len(), used, " (outputs unchanged)");
+                let modules = found
                     .iter()
-                    .enumerate()
-                    .map(|(k, (path, _, _))| (&path[..], k))
+                    .zip(&state.modules)
+                    .map(|(f, m)| cache::StateModule {
+                        path: std::borrow::Cow::Borrowed(&f.path[..]),
+                        stamp: match read.get(&f.path) {
+                            Some((st, _)) => st.expect("checked"),
+                            None => f.stamp.flatten().unwrap_or(m.stamp),
+                        },
+                        sum: m.sum,
+                    })
                     .collect();
-                for (i, (st, _)) in &p.read {
-                    let (k, st) = (at[&dm.modules[*i].path[..]], st.expect("checked"));
-                    modules[k].1 = st;
-                }
                 write_state(cache_dir, state.cache_id, fp, modules, &mut log);
                 return 0;
             }
-            pre = Some(p);
+            pre = read;
         }
     }
+    // The walk's list is the state's module list if this run writes one.
+    let found_list: Option<Vec<(Vec<u8>, Option<FileStamp>)>> = run_fp.map(|_| {
+        found
+            .iter()
+            .map(|f| (f.path.clone(), f.stamp.flatten()))
+            .collect()
+    });
+    dm.add_found(found, &mut log);
+    dm.build_array();
+    dm.sort_by_order(order.as_deref());
+    let total = dm.modules.len();
     let mut cache = if opts.cache {
         cache::load(cache_dir, state.as_ref())
     } else {
         cache::Index::default()
     };
     let (cached, read) = dm.scan_all(opts.threads, &mut cache, pre);
-    stats(&mut log, read, "");
+    stats(&mut log, read, total, "");
     let printed_before = log.printed;
     dm.take_cached(opts.threads, &cache, &cached);
     let modules_changed = read > 0 || !cache.keys.is_empty();
@@ -1965,7 +2070,7 @@ pub fn run(opts: &DepmodOptions, prog: &str, out: &mut dyn Write, err: &mut dyn 
         }
         return 0;
     }
-    let state_modules = run_fp.map(|_| dm.state_modules(opts.threads));
+    let state_modules = found_list.and_then(|found| dm.state_modules(opts.threads, found));
     // Some 300,000 small buffers: freed on a thread of their own while the outputs are written (a
     // command-line run ends before that thread does, and exiting frees them for nothing).
     let modules = std::mem::take(&mut dm.modules);
@@ -2012,7 +2117,7 @@ fn write_state(
     dir: &Path,
     cache_id: (u64, u64),
     run: [u64; 2],
-    modules: Vec<(Vec<u8>, FileStamp, u64)>,
+    modules: Vec<cache::StateModule<'_>>,
     log: &mut Log,
 ) {
     let path = dir.join(cache::STATE_NAME);

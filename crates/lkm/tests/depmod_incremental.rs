@@ -434,6 +434,30 @@ fn unchanged_outputs_are_left_as_they_are() {
     // (The cache lost extra/loop.ko with that run: read again.)
     assert_eq!(t.lkm_fast(&[]), (1, n, false), "without -C");
 
+    // Two files of one name, depmod.d's override picking one: the other changing leaves the
+    // outputs; the override turning to it builds them again.
+    let dup = t.module("extra2/vfat.ko");
+    std::fs::create_dir_all(dup.parent().unwrap()).unwrap();
+    replace(&dup, &std::fs::read(t.module("lib/libcrc32c.ko")).unwrap());
+    std::fs::write(conf.join("a.conf"), "override vfat * kernel/fs/fat\n").unwrap();
+    assert_eq!(t.lkm_fast(&c_args), (0, n, false), "a second vfat.ko");
+    let with_dup = t.outputs();
+    assert_outputs_same("a second vfat.ko", &reference(&t, &c_args), &with_dup);
+    assert_eq!(t.lkm_fast(&c_args), (0, n, true));
+    replace(&dup, &loop_data);
+    assert_eq!(
+        t.lkm_fast(&c_args),
+        (0, n, true),
+        "the unused vfat.ko changed"
+    );
+    std::fs::write(conf.join("a.conf"), "override vfat * kernel/extra2\n").unwrap();
+    assert_eq!(t.lkm_fast(&c_args), (1, n, false), "the override turned");
+    let turned = t.outputs();
+    assert_ne!(turned[0], with_dup[0], "extra2/vfat.ko not used");
+    assert_outputs_same("the override turned", &reference(&t, &c_args), &turned);
+    std::fs::remove_dir_all(dup.parent().unwrap()).unwrap();
+    assert_eq!(t.lkm_fast(&[]), (1, n, false), "the second vfat.ko removed");
+
     // Options: each different option builds again (and the same one again leaves the outputs).
     let symvers = t.root.join("Module.symvers");
     std::fs::write(&symvers, "0x00000001\tlkm_fake\tvmlinux\tEXPORT_SYMBOL\t\n").unwrap();

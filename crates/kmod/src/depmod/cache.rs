@@ -17,16 +17,18 @@
 //!
 //! **Outputs left as they are.** A run that built and wrote the outputs without printing anything
 //! also writes a small state file, `modules.lkm-cache.state` ([`State`]): the fingerprint of
-//! everything the outputs depend on besides the modules' data (options, directories, the modules
-//! in their order — which the directory walk, depmod.d and `modules.order` decide —, the contents of
+//! everything the outputs depend on besides the modules' data (options, directories, depmod.d, the
+//! module files the directory walk found in its order, the contents of `modules.order`,
 //! `modules.builtin`, `modules.builtin.modinfo` and the `-E`/`-F` file), every output's stamp, the
-//! cache file's identity and stamp, and each module's path, stamp and [`checksum`] of its data. A
-//! later run (same options, no `-v`/`-n`, no module files as arguments) that finds the same
-//! fingerprint, the outputs and cache file with those stamps, and every module with the recorded
-//! stamp — or read again and giving data with the recorded checksum — would build exactly those
-//! outputs: it sets their mtimes to now (as writing them would, for `depmod -A`) and writes only a
-//! new state with the modules' new stamps; neither the outputs nor the cache file are rewritten,
-//! and the cache file is not even read. Anything else (no state, a damaged one, any difference) and
+//! cache file's identity and stamp, and each module file's path and stamp with, for the files the
+//! outputs were built from (not those another file of the same name won over), the [`checksum`] of
+//! its data. A later run (same options, no `-v`/`-n`, no module files as arguments) that finds the
+//! same fingerprint, the outputs and cache file with those stamps, and every module it uses with the
+//! recorded stamp — or read again and giving data with the recorded checksum — would build exactly
+//! those outputs: it sets their mtimes to now (as writing them would, for `depmod -A`) and writes
+//! only a new state with the modules' new stamps; neither the outputs nor the cache file are
+//! rewritten, and the cache file is not even read. That check comes straight after the directory
+//! walk, before depmod builds its module list. Anything else (no state, a damaged one, any difference) and
 //! the run builds everything as usual, removing the state before it writes the outputs. The stamps
 //! a state records replace those of the cache file it names when a later run loads that file (its
 //! data is that file's data), so modules found unchanged are not read again.
@@ -48,12 +50,13 @@
 //!
 //! Paths are unique, output names too; the body ends exactly after the last memo.
 //!
-//! The state file has the same header with magic `"LKMDEPS\0"`, and as body:
+//! The state file has the same header with magic `"LKMDEPS\0"` and format 2, and as body:
 //!
 //! ```text
 //! cache file body length u64 | its checksum u64 | its stamp (28 bytes) | run fingerprint 16 bytes
 //! output count u32, per output: name bytes | stamp (28 bytes)
-//! module count u32, per module: path bytes | stamp (28 bytes) | checksum of its data u64
+//! module count u32, per module file in walk order:
+//!     path bytes | stamp (28 bytes) | used u8 (0 or 1) | checksum of its data u64 (0 if unused)
 //! ```
 //!
 //! A stamp is inode u64 | size u64 | mtime seconds i64 | mtime nanoseconds u32; a module's data is
@@ -79,6 +82,9 @@ pub const FILE_NAME: &str = "modules.lkm-cache";
 
 const MAGIC: &[u8; 8] = b"LKMDEPC\0";
 const FORMAT: u32 = 1;
+
+/// The state file's format version.
+const STATE_FORMAT: u32 = 2;
 /// Data read by another lkm version may differ (a fixed reader): such a cache is not used.
 const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -275,13 +281,13 @@ pub fn encode_body<'a>(
 
 /// The whole file (header and body) for a body.
 pub fn encode_file(body: &[u8]) -> Vec<u8> {
-    encode_file_with(MAGIC, body)
+    encode_file_with(MAGIC, FORMAT, body)
 }
 
-fn encode_file_with(magic: &[u8; 8], body: &[u8]) -> Vec<u8> {
+fn encode_file_with(magic: &[u8; 8], format: u32, body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len() + 64);
     out.extend_from_slice(magic);
-    put_u32(&mut out, FORMAT);
+    put_u32(&mut out, format);
     put_bytes(&mut out, TOOL_VERSION.as_bytes());
     put_u64(&mut out, body.len() as u64);
     put_u64(&mut out, checksum(body));
@@ -501,9 +507,9 @@ pub fn decode_body(body: &[u8]) -> Option<Cache> {
 
 /// Checks a file's header (magic, format, tool version, length, checksum): the body's offset,
 /// length and checksum.
-fn check_file(file: &[u8], magic: &[u8; 8]) -> Option<(usize, u64, u64)> {
+fn check_file(file: &[u8], magic: &[u8; 8], format: u32) -> Option<(usize, u64, u64)> {
     let mut r = Reader { data: file };
-    if r.take(magic.len())? != magic || r.u32()? != FORMAT || r.bytes()? != TOOL_VERSION.as_bytes()
+    if r.take(magic.len())? != magic || r.u32()? != format || r.bytes()? != TOOL_VERSION.as_bytes()
     {
         return None;
     }
@@ -517,12 +523,12 @@ fn check_file(file: &[u8], magic: &[u8; 8]) -> Option<(usize, u64, u64)> {
 
 /// Decodes a whole cache file; `None` unless it is one this version wrote, intact.
 pub fn decode(file: &[u8]) -> Option<Cache> {
-    decode_body(&file[check_file(file, MAGIC)?.0..])
+    decode_body(&file[check_file(file, MAGIC, FORMAT)?.0..])
 }
 
 /// Indexes a whole cache file; `None` unless it is one this version wrote, intact.
 pub fn index(file: Vec<u8>) -> Option<Index> {
-    let (start, len, sum) = check_file(&file, MAGIC)?;
+    let (start, len, sum) = check_file(&file, MAGIC, FORMAT)?;
     let mut index = index_body(file, start)?;
     index.id = Some((len, sum));
     Some(index)
@@ -530,7 +536,7 @@ pub fn index(file: Vec<u8>) -> Option<Index> {
 
 /// The body length and checksum of a file made by [`encode_file`] (what a [`State`] names).
 pub fn file_id(file: &[u8]) -> Option<(u64, u64)> {
-    check_file(file, MAGIC).map(|(_, len, sum)| (len, sum))
+    check_file(file, MAGIC, FORMAT).map(|(_, len, sum)| (len, sum))
 }
 
 /// Reads the cache in `dir`; an empty index if it is absent or unusable. The stamps of `state`
@@ -541,20 +547,19 @@ pub fn load(dir: &Path, state: Option<&State>) -> Index {
         return Index::default();
     };
     if let Some(state) = state.filter(|s| Some(s.cache_id) == index.id) {
-        for (p, st, _) in &state.modules {
-            if let Some(k) = index.keys.get_mut(p) {
-                k.stamp = *st;
+        // Only the files the outputs were built from had their data checked.
+        for m in state.modules.iter().filter(|m| m.sum.is_some()) {
+            if let Some(k) = index.keys.get_mut(&m.path[..]) {
+                k.stamp = m.stamp;
             }
         }
     }
     index
 }
 
-/// Reads the state file in `dir`; `None` if it is absent or unusable.
-pub fn load_state(dir: &Path) -> Option<State> {
-    std::fs::read(dir.join(STATE_NAME))
-        .ok()
-        .and_then(|d| decode_state(&d))
+/// The state file in `dir` as it is on disk (see [`decode_state`]); `None` if it cannot be read.
+pub fn read_state(dir: &Path) -> Option<Vec<u8>> {
+    std::fs::read(dir.join(STATE_NAME)).ok()
 }
 
 /// The state file's name, next to the cache.
@@ -567,7 +572,7 @@ const STATE_MAGIC: &[u8; 8] = b"LKMDEPS\0";
 /// documentation). Written after the outputs, only by a run that printed nothing while building and
 /// writing them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct State {
+pub struct State<'a> {
     /// The cache file it goes with: body length and checksum ([`file_id`]).
     pub cache_id: (u64, u64),
     /// That file's stamp: a run that leaves the outputs checks that the cache file is still the
@@ -577,14 +582,25 @@ pub struct State {
     pub run: [u64; 2],
     /// Each output file's stamp after it was written.
     pub outputs: Vec<(Vec<u8>, FileStamp)>,
-    /// Every module the outputs were built from: path, stamp, and the [`checksum`] of its data as
-    /// [`encode_facts`] gives them (which is the data the cache file holds for that path). A run
-    /// that read a module again and found the same data records the new stamp here.
-    pub modules: Vec<(Vec<u8>, FileStamp, u64)>,
+    /// Every module file the directory walk found, in its order.
+    pub modules: Vec<StateModule<'a>>,
+}
+
+/// One module file of a [`State`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateModule<'a> {
+    pub path: std::borrow::Cow<'a, [u8]>,
+    /// For a file the outputs were built from, its stamp when it was read, or when a later run
+    /// read it again and found the same data; for another, its stamp when the walk found it.
+    pub stamp: FileStamp,
+    /// For a file the outputs were built from, the [`checksum`] of its data as [`encode_facts`]
+    /// gives them (which is the data the cache file holds for that path); `None` for a file
+    /// another one of the same name won over.
+    pub sum: Option<u64>,
 }
 
 /// A whole state file.
-pub fn encode_state(s: &State) -> Vec<u8> {
+pub fn encode_state(s: &State<'_>) -> Vec<u8> {
     let mut body = Vec::new();
     put_u64(&mut body, s.cache_id.0);
     put_u64(&mut body, s.cache_id.1);
@@ -597,18 +613,19 @@ pub fn encode_state(s: &State) -> Vec<u8> {
         put_stamp(&mut body, st);
     }
     put_u32(&mut body, count(s.modules.len()));
-    for (path, st, sum) in &s.modules {
-        put_bytes(&mut body, path);
-        put_stamp(&mut body, st);
-        put_u64(&mut body, *sum);
+    for m in &s.modules {
+        put_bytes(&mut body, &m.path);
+        put_stamp(&mut body, &m.stamp);
+        body.push(u8::from(m.sum.is_some()));
+        put_u64(&mut body, m.sum.unwrap_or(0));
     }
-    encode_file_with(STATE_MAGIC, &body)
+    encode_file_with(STATE_MAGIC, STATE_FORMAT, &body)
 }
 
-/// Decodes a whole state file; `None` unless it is one this version wrote, intact, with unique
-/// names in each list.
-pub fn decode_state(file: &[u8]) -> Option<State> {
-    let (start, _, _) = check_file(file, STATE_MAGIC)?;
+/// Decodes a whole state file (paths borrowed from `file`); `None` unless it is one this version
+/// wrote, intact, with unique output names.
+pub fn decode_state(file: &[u8]) -> Option<State<'_>> {
+    let (start, _, _) = check_file(file, STATE_MAGIC, STATE_FORMAT)?;
     let mut r = Reader {
         data: &file[start..],
     };
@@ -624,15 +641,21 @@ pub fn decode_state(file: &[u8]) -> Option<State> {
         }
         outputs.push((name.to_vec(), r.stamp()?));
     }
-    let n = r.count(4 + 28 + 8)?;
-    let mut seen = std::collections::HashSet::with_capacity(n);
+    let n = r.count(4 + 28 + 1 + 8)?;
     let mut modules = Vec::with_capacity(n);
     for _ in 0..n {
         let path = r.bytes()?;
-        if !seen.insert(path) {
+        let stamp = r.stamp()?;
+        let used = r.flag()?;
+        let sum = r.u64()?;
+        if !used && sum != 0 {
             return None;
         }
-        modules.push((path.to_vec(), r.stamp()?, r.u64()?));
+        modules.push(StateModule {
+            path: std::borrow::Cow::Borrowed(path),
+            stamp,
+            sum: used.then_some(sum),
+        });
     }
     r.data.is_empty().then_some(State {
         cache_id,
@@ -752,7 +775,18 @@ mod tests {
             cache_stamp: st,
             run: [12, 13],
             outputs: vec![(b"modules.dep".to_vec(), st)],
-            modules: vec![(b"/a.ko".to_vec(), FileStamp { ino: 9, ..st }, 77)],
+            modules: vec![
+                StateModule {
+                    path: b"/a.ko".as_slice().into(),
+                    stamp: FileStamp { ino: 9, ..st },
+                    sum: Some(77),
+                },
+                StateModule {
+                    path: b"/b/a.ko".as_slice().into(),
+                    stamp: st,
+                    sum: None,
+                },
+            ],
         };
         let file = encode_state(&state);
         assert_eq!(decode_state(&file), Some(state.clone()));
@@ -768,7 +802,7 @@ mod tests {
             assert!(decode_state(&f).is_none(), "byte {i} changed");
         }
         let mut dup = state;
-        dup.modules.push(dup.modules[0].clone());
+        dup.outputs.push(dup.outputs[0].clone());
         assert!(decode_state(&encode_state(&dup)).is_none());
     }
 
