@@ -4,6 +4,7 @@
 //! - `/dev/<node>`: each FUSE open is a `chardev::open` (the `OpenFile` kept per FUSE file handle);
 //!   reads, writes and ioctls go to the driver, in the calling process's name (`current->pid` and
 //!   `comm` are the FUSE request's pid and its `/proc/<pid>/comm`).
+//!   debugfs files with `file_operations` (`/sys/kernel/debug/…`) are opened the same way.
 //! - Other files (`/proc`, `/sys`, `/dev/kmsg`): a snapshot of `views::read_file` taken at open,
 //!   and each write is a `views::write_file`.
 //!
@@ -30,6 +31,7 @@ use fuser::{
     ReplyWrite, Request, SessionACL, TimeOrNow, WriteFlags,
 };
 use lkm_sandbox::services::chardev::{self, FileOps, IoctlArg, OpenFile};
+use lkm_sandbox::services::debugfs;
 use lkm_sandbox::views;
 
 /// Attributes are not cached: nodes come and go with modules.
@@ -135,7 +137,7 @@ fn classify(path: &str) -> Option<Kind> {
     if path.is_empty() || views::read_dir(path).is_ok() {
         return Some(Kind::Dir);
     }
-    if chardev::node(path).is_some() {
+    if chardev::node(path).is_some() || debugfs::is_fops_file(path) {
         return Some(Kind::Dev);
     }
     let (parent, name) = path.rsplit_once('/')?;

@@ -154,7 +154,8 @@ fn cli() -> Command {
             Command::new("write")
                 .about("Write VALUE and a newline to a sandbox file, as 'echo VALUE > PATH'")
                 .arg(Arg::new("path").required(true).value_name("PATH"))
-                .arg(Arg::new("value").required(true).value_name("VALUE")),
+                // `lkm write PATH -3`, as `echo -3 > PATH`.
+                .arg(Arg::new("value").required(true).value_name("VALUE").allow_hyphen_values(true)),
         )
         .subcommand(
             Command::new("mknod")

@@ -344,3 +344,54 @@ fn an_open_file_holds_the_module_and_bad_pointers_are_efault() {
     assert_eq!(r.stdout, "b'twice\\n' b'twice\\n' b'ice\\n'\n", "{r:?}");
     assert_eq!(k.cat("/sys/module/acme/refcnt").trim(), "0");
 }
+
+#[test]
+fn debugfs_files_through_the_mount() {
+    need_env!();
+    let Some((k, mnt)) = setup("fuse_debugfs") else {
+        return;
+    };
+    k.load(&built_ok("debugfs_basic").ko("dbg_values"));
+    let d = format!("{}/sys/kernel/debug/dbg_values", mnt.0.display());
+
+    let r = sh(&format!("ls {d}"));
+    assert!(r.stdout.lines().any(|l| l == "summary"), "{r:?}");
+    let r = sh(&format!("cat {d}/u32 {d}/x8 {d}/bool"));
+    assert_eq!(r.stdout, "4000000000\n0x0a\nY\n", "{r:?}");
+    // A value file written with echo, then seen by the module's own file_operations.
+    let r = sh(&format!("echo 9 > {d}/u8 && cat {d}/u8"));
+    assert_eq!((r.code, r.stdout.as_str()), (Some(0), "9\n"), "{r:?}");
+    let r = sh(&format!("cat {d}/summary"));
+    assert!(r.stdout.starts_with("i_private works: v8=9 "), "{r:?}");
+    // An attribute file: echo calls set, cat calls get.
+    let r = sh(&format!("echo 21 > {d}/counter && cat {d}/counter"));
+    assert_eq!((r.code, r.stdout.as_str()), (Some(0), "42\n"), "{r:?}");
+    // set's -ERANGE is the writer's errno (dash's echo would only say "I/O error").
+    let r = sh(&format!(
+        "python3 -c \"import os, errno\nfd = os.open('{d}/counter', os.O_WRONLY)\ntry: os.write(fd, b'5000')\nexcept OSError as e: print(errno.errorcode[e.errno])\""
+    ));
+    assert_eq!(r.stdout, "ERANGE\n", "{r:?}");
+    // One open, two reads: the driver's f_pos carries on (simple_read_from_buffer).
+    let r = sh(&format!(
+        "python3 -c \"f = open('{d}/summary', 'rb', buffering=0)\nprint(f.read(9), f.read(8))\""
+    ));
+    assert_eq!(r.stdout, "b'i_private' b' works: '\n", "{r:?}");
+    // An open file holds the module (the fops' owner), as on Linux.
+    let mut holder = Command::new("sh")
+        .args(["-c", &format!("exec sleep 600 < {d}/summary")])
+        .spawn()
+        .unwrap();
+    wait_for("sleep to open", || {
+        k.cat("/sys/module/dbg_values/refcnt").trim() == "1"
+    });
+    let r = k.run(&["rmmod", "dbg_values"]);
+    assert!(r.stderr.contains("Module dbg_values is in use"), "{r:?}");
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    wait_for("the file to be released", || {
+        k.cat("/sys/module/dbg_values/refcnt").trim() == "0"
+    });
+    k.ok(&["rmmod", "dbg_values"]);
+    let r = sh(&format!("ls {}/sys/kernel/debug", mnt.0.display()));
+    assert_eq!((r.code, r.stdout.as_str()), (Some(0), ""), "{r:?}");
+}

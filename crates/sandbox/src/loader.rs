@@ -840,6 +840,7 @@ fn free_module(k: &Sandbox, m: &Arc<Module>) {
     // Its symbols stay known for late reports (an RCU callback skipped, a double free noticed).
     crate::unloaded::remember(m);
     crate::services::procfs::module_unloading(m);
+    crate::services::debugfs::module_unloading(m);
     crate::services::sysfs::module_unloading(m);
     crate::services::chardev::module_unloading(m);
     crate::services::time::module_unloading(m);

@@ -14,6 +14,7 @@ use crate::arena::{Arena, Prot, DATA_AREA, TRAMPOLINE_AREA};
 use crate::params;
 
 pub mod chardev;
+pub mod debugfs;
 pub mod kmod;
 pub mod kthread;
 pub mod lib;
@@ -193,6 +194,7 @@ fn exports() -> Vec<Export> {
         lib::exports(),
         chardev::exports(),
         procfs::exports(),
+        debugfs::exports(),
         sysfs::exports(),
         kmod::exports(),
     ] {

@@ -106,8 +106,10 @@ pub fn read_file(path: &str) -> Result<Vec<u8>, i32> {
             {
                 return r;
             }
-            // Module-made /proc entries and kobjects (services/procfs.rs, services/sysfs.rs).
-            if let Some(r) = crate::services::procfs::read_file(path)
+            // Module-made /proc entries, debugfs files and kobjects (services/procfs.rs,
+            // services/debugfs.rs, services/sysfs.rs).
+            if let Some(r) = crate::services::debugfs::read_file(path)
+                .or_else(|| crate::services::procfs::read_file(path))
                 .or_else(|| crate::services::sysfs::read_file(path))
             {
                 return r;
@@ -215,7 +217,8 @@ pub fn write_file(path: &str, data: &[u8]) -> Result<(), i32> {
             if let Some(r) = crate::services::chardev::write_path(path, data) {
                 return r;
             }
-            if let Some(r) = crate::services::procfs::write_file(path, data)
+            if let Some(r) = crate::services::debugfs::write_file(path, data)
+                .or_else(|| crate::services::procfs::write_file(path, data))
                 .or_else(|| crate::services::sysfs::write_file(path, data))
             {
                 return r;
@@ -267,7 +270,14 @@ pub fn write_file(path: &str, data: &[u8]) -> Result<(), i32> {
 pub fn read_dir(path: &str) -> Result<Vec<String>, i32> {
     let k = kernel();
     let path = path.trim_end_matches('/');
-    if let Some(r) = crate::services::procfs::read_dir(path)
+    if path == "/sys/kernel" {
+        let mut names = crate::services::sysfs::read_dir(path).unwrap_or(Ok(Vec::new()))?;
+        names.push("debug".into());
+        names.sort();
+        return Ok(names);
+    }
+    if let Some(r) = crate::services::debugfs::read_dir(path)
+        .or_else(|| crate::services::procfs::read_dir(path))
         .or_else(|| crate::services::sysfs::read_dir(path))
         .or_else(|| crate::services::chardev::sys_class_read_dir(path))
     {

@@ -228,6 +228,31 @@ extern ssize_t simple_read_from_buffer(void __user *to, size_t count, loff_t *pp
 extern ssize_t simple_write_to_buffer(void *to, size_t available, loff_t *ppos,
 				      const void __user *from, size_t count);
 
+/*
+ * Files showing one number (fs/libfs.c): simple_attr_open keeps get, set and the format in
+ * file->private_data; a read formats get()'s value, a write parses a number for set().
+ */
+extern int simple_attr_open(struct inode *inode, struct file *file,
+			    int (*get)(void *, u64 *), int (*set)(void *, u64),
+			    const char *fmt);
+extern int simple_attr_release(struct inode *inode, struct file *file);
+extern ssize_t simple_attr_read(struct file *file, char __user *buf, size_t len, loff_t *ppos);
+extern ssize_t simple_attr_write(struct file *file, const char __user *buf, size_t len,
+				 loff_t *ppos);
+extern ssize_t simple_attr_write_signed(struct file *file, const char __user *buf, size_t len,
+					loff_t *ppos);
+
+/* A compile-time check of the format against a u64 argument; no code. */
+static inline __attribute__((format(printf, 1, 2)))
+void __simple_attr_check_format(const char *fmt, ...)
+{
+}
+
+#define DEFINE_SIMPLE_ATTRIBUTE_XSIGNED(__fops, __get, __set, __fmt, __is_signed)	static int __fops ## _open(struct inode *inode, struct file *file)			{												__simple_attr_check_format(__fmt, 0ull);						return simple_attr_open(inode, file, __get, __set, __fmt);			}											static const struct file_operations __fops = {							.owner	 = THIS_MODULE,									.open	 = __fops ## _open,								.release = simple_attr_release,								.read	 = simple_attr_read,								.write	 = (__is_signed) ? simple_attr_write_signed : simple_attr_write,		.llseek	 = generic_file_llseek,							}
+
+#define DEFINE_SIMPLE_ATTRIBUTE(__fops, __get, __set, __fmt)					DEFINE_SIMPLE_ATTRIBUTE_XSIGNED(__fops, __get, __set, __fmt, false)
+#define DEFINE_SIMPLE_ATTRIBUTE_SIGNED(__fops, __get, __set, __fmt)				DEFINE_SIMPLE_ATTRIBUTE_XSIGNED(__fops, __get, __set, __fmt, true)
+
 #define fops_get(fops)	(fops)
 #define fops_put(fops)	do { } while (0)
 

@@ -96,6 +96,7 @@ mod inode {
     pub const I_RDEV: u64 = 16;
     pub const I_SIZE: u64 = 24;
     pub const I_CDEV: u64 = 32;
+    pub const I_PRIVATE: u64 = 40;
     pub const ALLOC: usize = 128;
 }
 /// `struct dentry`, 128 bytes.
@@ -160,10 +161,10 @@ const USER_RESERVED: u64 = 16 * WINDOW_STRIDE;
 pub const TASK_SIZE_MAX: u64 = (1 << 47) - 4096;
 
 /// A zeroed host allocation module code may read and write (`struct file`, an inode, a class…).
-struct HostObj(u64);
+pub(crate) struct HostObj(pub(crate) u64);
 
 impl HostObj {
-    fn new(size: usize) -> Option<HostObj> {
+    pub(crate) fn new(size: usize) -> Option<HostObj> {
         // SAFETY: calloc returns zeroed memory or NULL.
         let p = unsafe { libc::calloc(1, size) } as u64;
         (p != 0).then_some(HostObj(p))
@@ -589,19 +590,9 @@ fn make_node(
     if name.is_empty() || s.nodes.contains_key(name) || name == "kmsg" {
         return Err(EEXIST);
     }
-    let ino = HostObj::new(inode::ALLOC).ok_or(ENOMEM)?;
-    let den = HostObj::new(dentry::ALLOC).ok_or(ENOMEM)?;
     s.next_ino += 1;
     let full_mode = S_IFCHR | (mode & 0o7777);
-    mem::write(ino.0 + inode::I_MODE, &full_mode.to_le_bytes());
-    w64(ino.0 + inode::I_INO, s.next_ino);
-    w32(ino.0 + inode::I_RDEV, dev);
-    let base = name.rsplit('/').next().unwrap_or(name);
-    let b = &base.as_bytes()[..base.len().min(31)];
-    mem::write(den.0 + dentry::D_INAME, b);
-    w32(den.0 + dentry::D_NAME_LEN, b.len() as u32);
-    w64(den.0 + dentry::D_NAME_NAME, den.0 + dentry::D_INAME);
-    w64(den.0 + dentry::D_INODE, ino.0);
+    let (ino, den) = inode_and_dentry(name, full_mode, s.next_ino, dev, 0).ok_or(ENOMEM)?;
     s.nodes.insert(
         name.to_string(),
         Node {
@@ -613,6 +604,35 @@ fn make_node(
         },
     );
     Ok(())
+}
+
+/// A `struct inode` (`mode` with its type bits, inode number, device number, `i_private`) and the
+/// `struct dentry` naming it (the last component of `name`).
+pub(crate) fn inode_and_dentry(
+    name: &str,
+    mode: u16,
+    ino_nr: u64,
+    dev: u32,
+    private: u64,
+) -> Option<(HostObj, HostObj)> {
+    let ino = HostObj::new(inode::ALLOC)?;
+    let den = HostObj::new(dentry::ALLOC)?;
+    mem::write(ino.0 + inode::I_MODE, &mode.to_le_bytes());
+    w64(ino.0 + inode::I_INO, ino_nr);
+    w32(ino.0 + inode::I_RDEV, dev);
+    w64(ino.0 + inode::I_PRIVATE, private);
+    let base = name.rsplit('/').next().unwrap_or(name);
+    let b = &base.as_bytes()[..base.len().min(31)];
+    mem::write(den.0 + dentry::D_INAME, b);
+    w32(den.0 + dentry::D_NAME_LEN, b.len() as u32);
+    w64(den.0 + dentry::D_NAME_NAME, den.0 + dentry::D_INAME);
+    w64(den.0 + dentry::D_INODE, ino.0);
+    Some((ino, den))
+}
+
+/// Sets an inode's `i_size`.
+pub(crate) fn set_inode_size(ino: &HostObj, size: i64) {
+    w64(ino.0 + inode::I_SIZE, size as u64);
 }
 
 /// The node of a `/dev` path: `(dev, mode)`.
@@ -1593,8 +1613,11 @@ fn errno_of(ret: i64) -> Option<i32> {
     (-4095..0).contains(&ret).then_some(-ret as i32)
 }
 
-/// Opens a `/dev` node (`chrdev_open`); `flags` are `open(2)`'s.
+/// Opens a `/dev` node (`chrdev_open`), or a debugfs file; `flags` are `open(2)`'s.
 pub fn open(path: &str, flags: i32) -> Result<OpenFile, i32> {
+    if let Some(r) = super::debugfs::open(path, flags) {
+        return r;
+    }
     let name = path.strip_prefix("/dev/").ok_or(ENOENT)?;
     let (ino, den, cdev_addr, misc_dev) = {
         let s = state();
@@ -1621,6 +1644,44 @@ pub fn open(path: &str, flags: i32) -> Result<OpenFile, i32> {
     if fops == 0 {
         return Err(ENXIO);
     }
+    open_fops(
+        path,
+        flags,
+        Opening {
+            fops,
+            inode: ino,
+            dentry: den,
+            owner: cdev_owner,
+            private: misc_dev.unwrap_or(0),
+            context: "chrdev_open",
+        },
+    )
+}
+
+/// What [`open_fops`] opens.
+pub(crate) struct Opening {
+    pub fops: u64,
+    pub inode: Arc<HostObj>,
+    pub dentry: Arc<HostObj>,
+    /// A module held besides the fops' owner (a cdev's), or 0.
+    pub owner: u64,
+    /// The first `private_data` (a misc device's `struct miscdevice`), or 0.
+    pub private: u64,
+    /// The caller named in a report if the driver's open faults.
+    pub context: &'static str,
+}
+
+/// `do_dentry_open`: a `struct file` for `o.fops` on `o.inode`, the owners held, the driver's
+/// `open` called.
+pub(crate) fn open_fops(path: &str, flags: i32, o: Opening) -> Result<OpenFile, i32> {
+    let Opening {
+        fops,
+        inode: ino,
+        dentry: den,
+        owner: cdev_owner,
+        private,
+        context,
+    } = o;
     let mut held = Vec::new();
     for owner in [cdev_owner, r64(fops + fop::OWNER)] {
         if owner == 0 {
@@ -1664,8 +1725,8 @@ pub fn open(path: &str, flags: i32) -> Result<OpenFile, i32> {
             | libc::O_LARGEFILE as u32,
     );
     w32(f + file::F_MODE, fmode);
-    if let Some(m) = misc_dev {
-        w64(f + file::PRIVATE_DATA, m);
+    if private != 0 {
+        w64(f + file::PRIVATE_DATA, private);
     }
     let of = OpenFile {
         file: fobj,
@@ -1678,7 +1739,7 @@ pub fn open(path: &str, flags: i32) -> Result<OpenFile, i32> {
     };
     let open_fn = of.op(fop::OPEN);
     if open_fn != 0 {
-        let r = call(open_fn, &[of.inode.0, f], "chrdev_open");
+        let r = call(open_fn, &[of.inode.0, f], context);
         let err = match r {
             Ok(v) => errno_of(v as i32 as i64),
             Err(e) => Some(e),
@@ -2114,45 +2175,51 @@ pub fn read_path(path: &str) -> Option<Result<Vec<u8>, i32>> {
         _ => {}
     }
     node(path)?;
-    Some((|| {
-        let f = open(path, libc::O_RDONLY)?;
-        let mut out = Vec::new();
-        let r = loop {
-            match f.read(65536) {
-                Ok(b) if b.is_empty() => break Ok(()),
-                Ok(b) => {
-                    out.extend_from_slice(&b);
-                    if out.len() >= CAT_LIMIT {
-                        break Ok(());
-                    }
+    Some(read_all(path))
+}
+
+/// One open of `path`, reads until EOF (or [`CAT_LIMIT`]), close.
+pub(crate) fn read_all(path: &str) -> Result<Vec<u8>, i32> {
+    let f = open(path, libc::O_RDONLY)?;
+    let mut out = Vec::new();
+    let r = loop {
+        match f.read(65536) {
+            Ok(b) if b.is_empty() => break Ok(()),
+            Ok(b) => {
+                out.extend_from_slice(&b);
+                if out.len() >= CAT_LIMIT {
+                    break Ok(());
                 }
-                Err(e) => break Err(e),
             }
-        };
-        f.close();
-        r.map(|_| out)
-    })())
+            Err(e) => break Err(e),
+        }
+    };
+    f.close();
+    r.map(|_| out)
 }
 
 /// The views' hook for writes: `/dev/<node>` (one open, write all, close).
 pub fn write_path(path: &str, data: &[u8]) -> Option<Result<(), i32>> {
     node(path)?;
-    Some((|| {
-        let f = open(path, libc::O_WRONLY)?;
-        let mut at = 0;
-        let r = loop {
-            if at >= data.len() {
-                break Ok(());
-            }
-            match f.write(&data[at..]) {
-                Ok(0) => break Err(libc::ENOSPC),
-                Ok(n) => at += n,
-                Err(e) => break Err(e),
-            }
-        };
-        f.close();
-        r
-    })())
+    Some(write_all(path, data))
+}
+
+/// One open of `path`, writes all of `data`, close.
+pub(crate) fn write_all(path: &str, data: &[u8]) -> Result<(), i32> {
+    let f = open(path, libc::O_WRONLY)?;
+    let mut at = 0;
+    let r = loop {
+        if at >= data.len() {
+            break Ok(());
+        }
+        match f.write(&data[at..]) {
+            Ok(0) => break Err(libc::ENOSPC),
+            Ok(n) => at += n,
+            Err(e) => break Err(e),
+        }
+    };
+    f.close();
+    r
 }
 
 extern "C" {
