@@ -223,3 +223,35 @@ fn threads_contending_for_every_lock_keep_exact_counts() {
     );
     k.ok(&["rmmod", "sync_counter"]);
 }
+
+#[test]
+fn static_keys_switch_their_branches() {
+    need_env!();
+    let b = built_ok("sync_single");
+    let k = Kernel::new("sync-static-key");
+    k.boot();
+    k.load(&b.ko("sync_static_key"));
+    let log = k.dmesg();
+    assert_in_order(
+        &log,
+        &[
+            "sk: off=fast on=1 legacy=0",
+            "sk: enabled twice: slow count=1",
+            "sk: disabled: fast",
+            "sk: inc inc dec: slow count=1",
+            "sk: dec: fast enabled=0",
+            "sk: on disabled: likely=0 unlikely=0",
+            "sk: legacy inc: false=1 true=1",
+            "------------[ cut here ]------------",
+            "jump label: negative count!",
+            "sk: after the extra dec: count=0",
+        ],
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("WARNING: CPU: ") && l.contains("sync_static_key_init")),
+        "{log:?}"
+    );
+    assert_ne!(k.tainted() & (1 << 9), 0, "taint W");
+    k.ok(&["rmmod", "sync_static_key"]);
+}

@@ -15,6 +15,7 @@ use crate::params;
 
 pub mod chardev;
 pub mod debugfs;
+pub mod jump_label;
 pub mod kmod;
 pub mod kthread;
 pub mod lib;
@@ -190,6 +191,7 @@ fn exports() -> Vec<Export> {
         time::exports(),
         kthread::exports(),
         sync::exports(),
+        jump_label::exports(),
         watchdog::exports(),
         lib::exports(),
         chardev::exports(),
