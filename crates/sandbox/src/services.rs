@@ -15,6 +15,7 @@ use crate::params;
 
 pub mod chardev;
 pub mod debugfs;
+mod entry_tree;
 pub mod jump_label;
 pub mod kmod;
 pub mod kthread;

@@ -1596,10 +1596,13 @@ impl OpenFile {
     }
 }
 
-/// Calls module code; a fault is an oops, and `EFAULT` for the caller.
-fn call(f: u64, args: &[u64], context: &str) -> Result<u64, i32> {
-    // SAFETY: `f` is a function pointer read from the module's file_operations (or class), called
-    // with the kernel's signature for that member, under the guard.
+/// Calls module code; a fault is an oops, and `EFAULT` for the caller. (Also the call of sysfs
+/// attributes' show/store and of debugfs attributes' get/set.)
+pub(crate) fn call(f: u64, args: &[u64], context: &str) -> Result<u64, i32> {
+    // SAFETY: `f` is a function pointer a module gave the kernel for one purpose (a
+    // file_operations or class member, a kobj_attribute's show/store, simple_attr's get/set),
+    // called with the kernel's signature for it, under the guard; its module is held (an open
+    // file) or waited for (sysfs removal) while the call runs.
     match unsafe { crate::guard::call(f, args) } {
         Ok(v) => Ok(v),
         Err(fault) => {

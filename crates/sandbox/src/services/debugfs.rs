@@ -23,11 +23,11 @@
 //! still registered at unload: removed`). Files already open keep working after
 //! `debugfs_remove` (Linux's proxy would answer `-EIO`): their owner module is held open anyway.
 
-use std::collections::BTreeMap;
 use std::ffi::c_char;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::chardev::{self, HostObj, Opening};
+use super::entry_tree::{EntryTree, Named};
 use super::{func_export, ExportEntry};
 use crate::kernel::{kernel, Module};
 use crate::mem;
@@ -72,9 +72,23 @@ struct Entry {
     dentry: Arc<HostObj>,
 }
 
-#[derive(Default)]
+impl Named for Entry {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn parent(&self) -> u64 {
+        self.parent
+    }
+    fn is_dir(&self) -> bool {
+        matches!(self.kind, Kind::Dir)
+    }
+    fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+}
+
 struct Tree {
-    entries: BTreeMap<u64, Entry>,
+    entries: EntryTree<Entry>,
     next_ino: u64,
 }
 
@@ -82,55 +96,11 @@ static TREE: Mutex<Option<Tree>> = Mutex::new(None);
 
 fn tree() -> MutexGuard<'static, Option<Tree>> {
     let mut t = TREE.lock().unwrap_or_else(|e| e.into_inner());
-    t.get_or_insert_with(Tree::default);
+    t.get_or_insert_with(|| Tree {
+        entries: EntryTree::new(ROOT),
+        next_ino: 0,
+    });
     t
-}
-
-impl Tree {
-    fn child(&self, parent: u64, name: &str) -> Option<u64> {
-        self.entries
-            .iter()
-            .find(|(_, e)| e.parent == parent && e.name == name)
-            .map(|(&h, _)| h)
-    }
-
-    /// The dentry of `/sys/kernel/debug/<rel>` (0 for the root).
-    fn resolve(&self, rel: &str) -> Option<u64> {
-        let mut at = 0;
-        for part in rel.split('/').filter(|p| !p.is_empty()) {
-            if at != 0 && !matches!(self.entries.get(&at)?.kind, Kind::Dir) {
-                return None;
-            }
-            at = self.child(at, part)?;
-        }
-        Some(at)
-    }
-
-    fn path(&self, mut h: u64) -> String {
-        let mut parts = Vec::new();
-        while let Some(e) = self.entries.get(&h) {
-            parts.push(e.name.clone());
-            h = e.parent;
-        }
-        parts.reverse();
-        format!("{ROOT}/{}", parts.join("/"))
-    }
-
-    fn subtree(&self, h: u64) -> Vec<u64> {
-        let mut out = vec![h];
-        let mut i = 0;
-        while i < out.len() {
-            let p = out[i];
-            out.extend(
-                self.entries
-                    .iter()
-                    .filter(|(_, e)| e.parent == p)
-                    .map(|(&c, _)| c),
-            );
-            i += 1;
-        }
-        out
-    }
 }
 
 fn is_err(p: u64) -> bool {
@@ -162,14 +132,14 @@ fn create(name: *const c_char, mode: u16, parent: u64, kind: Kind, data: u64) ->
         .map(|m| m.name.clone());
     let mut g = tree();
     let t = g.as_mut().expect("initialised");
-    if parent != 0 && !matches!(t.entries.get(&parent).map(|e| &e.kind), Some(Kind::Dir)) {
+    if parent != 0 && !t.entries.entries.get(&parent).is_some_and(Named::is_dir) {
         return err_ptr(libc::ENOENT);
     }
     if name.is_empty() || name.contains('/') || name == "." || name == ".." {
         return err_ptr(libc::EINVAL);
     }
-    if t.child(parent, &name).is_some() {
-        let dir = match t.entries.get(&parent) {
+    if t.entries.child(parent, &name).is_some() {
+        let dir = match t.entries.entries.get(&parent) {
             Some(e) => e.name.clone(),
             None => "debug".to_string(),
         };
@@ -187,7 +157,7 @@ fn create(name: *const c_char, mode: u16, parent: u64, kind: Kind, data: u64) ->
         return err_ptr(libc::ENOMEM);
     };
     let h = dentry.0;
-    t.entries.insert(
+    t.entries.entries.insert(
         h,
         Entry {
             name,
@@ -219,16 +189,6 @@ pub extern "C" fn debugfs_create_file(
     create(name, mode as u16, parent, Kind::Fops(fops), data)
 }
 
-pub extern "C" fn debugfs_create_file_unsafe(
-    name: *const c_char,
-    mode: u32,
-    parent: u64,
-    data: u64,
-    fops: u64,
-) -> u64 {
-    create(name, mode as u16, parent, Kind::Fops(fops), data)
-}
-
 pub extern "C" fn debugfs_create_file_size(
     name: *const c_char,
     mode: u32,
@@ -238,7 +198,7 @@ pub extern "C" fn debugfs_create_file_size(
     size: i64,
 ) {
     let d = create(name, mode as u16, parent, Kind::Fops(fops), data);
-    if let Some(e) = tree().as_ref().and_then(|t| t.entries.get(&d)) {
+    if let Some(e) = tree().as_ref().and_then(|t| t.entries.entries.get(&d)) {
         chardev::set_inode_size(&e.inode, size);
     }
 }
@@ -280,10 +240,10 @@ pub extern "C" fn debugfs_create_blob(
 fn remove_subtrees(roots: &[u64]) {
     let mut g = tree();
     let t = g.as_mut().expect("initialised");
-    let ids: Vec<u64> = roots.iter().flat_map(|&r| t.subtree(r)).collect();
+    let ids: Vec<u64> = roots.iter().flat_map(|&r| t.entries.subtree(r)).collect();
     // Open files hold their inode and dentry (Arc), so they outlive the entry.
     for h in ids {
-        t.entries.remove(&h);
+        t.entries.entries.remove(&h);
     }
 }
 
@@ -304,7 +264,7 @@ pub extern "C" fn debugfs_lookup(name: *const c_char, parent: u64) -> u64 {
     }
     let g = tree();
     let t = g.as_ref().expect("initialised");
-    t.child(parent, &name).unwrap_or(0)
+    t.entries.child(parent, &name).unwrap_or(0)
 }
 
 pub extern "C" fn debugfs_lookup_and_remove(name: *const c_char, parent: u64) {
@@ -318,35 +278,13 @@ pub extern "C" fn debugfs_initialized() -> bool {
 
 /// Called by the loader when a module goes: its entries are removed and reported.
 pub fn module_unloading(m: &Module) {
-    let (roots, paths) = {
-        let g = tree();
-        let Some(t) = g.as_ref() else { return };
-        let owned = |h: &u64| {
-            t.entries
-                .get(h)
-                .is_some_and(|e| e.owner.as_deref() == Some(m.name.as_str()))
-        };
-        let mut roots: Vec<u64> = t
-            .entries
-            .keys()
-            .filter(|h| owned(h) && !owned(&t.entries[h].parent))
-            .copied()
-            .collect();
-        roots.sort_by_key(|h| t.path(*h));
-        let paths: Vec<String> = roots.iter().map(|h| t.path(*h)).collect();
-        (roots, paths)
+    let roots = match tree().as_ref() {
+        Some(t) => t.entries.left_at_unload(&m.name),
+        None => return,
     };
-    if roots.is_empty() {
-        return;
+    if !roots.is_empty() {
+        remove_subtrees(&roots);
     }
-    let k = kernel();
-    for p in &paths {
-        k.printk(
-            3,
-            &format!("lkm: {}: {p} still registered at unload: removed", m.name),
-        );
-    }
-    remove_subtrees(&roots);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -369,18 +307,7 @@ fn r64(addr: u64) -> u64 {
     mem::read_u64(addr).unwrap_or(0)
 }
 
-/// Calls module code; a fault is an oops and `-EFAULT`.
-fn call(f: u64, args: &[u64], context: &str) -> Result<u64, i32> {
-    // SAFETY: `f` is a get/set function pointer the module gave simple_attr_open, called with
-    // Linux's signature `int (*)(void *, u64)` / `int (*)(void *, u64 *)`, under the guard.
-    match unsafe { crate::guard::call(f, args) } {
-        Ok(v) => Ok(v),
-        Err(fault) => {
-            crate::oops::report(&fault, context);
-            Err(libc::EFAULT)
-        }
-    }
-}
+use chardev::call;
 
 /// `simple_attr_open(inode, file, get, set, fmt)`: 0 or `-ENOMEM`.
 pub extern "C" fn simple_attr_open(inode: u64, file: u64, get: u64, set: u64, fmt: u64) -> i32 {
@@ -518,29 +445,13 @@ fn find(path: &str) -> Option<Found> {
     let rel = rel(path)?;
     let g = tree();
     let t = g.as_ref()?;
-    let h = t.resolve(rel)?;
+    let h = t.entries.resolve(rel)?;
     if h == 0 {
-        let mut names: Vec<String> = t
-            .entries
-            .values()
-            .filter(|e| e.parent == 0)
-            .map(|e| e.name.clone())
-            .collect();
-        names.sort();
-        return Some(Found::Dir(names));
+        return Some(Found::Dir(t.entries.names(0)));
     }
-    let e = t.entries.get(&h)?;
+    let e = t.entries.entries.get(&h)?;
     Some(match e.kind {
-        Kind::Dir => {
-            let mut names: Vec<String> = t
-                .entries
-                .values()
-                .filter(|c| c.parent == h)
-                .map(|c| c.name.clone())
-                .collect();
-            names.sort();
-            Found::Dir(names)
-        }
+        Kind::Dir => Found::Dir(t.entries.names(h)),
         Kind::Fops(fops) => Found::Fops {
             fops,
             inode: e.inode.clone(),
@@ -696,7 +607,6 @@ pub fn exports() -> Vec<ExportEntry> {
     let mut v = ex![
         debugfs_create_dir,
         debugfs_create_file,
-        debugfs_create_file_unsafe,
         debugfs_create_file_size,
         debugfs_create_u8,
         debugfs_create_u16,
@@ -722,9 +632,13 @@ pub fn exports() -> Vec<ExportEntry> {
         simple_attr_write,
         simple_attr_write_signed,
     ];
-    // debugfs_attr_* are simple_attr_* behind Linux's removal protection (not needed here: an open
-    // file holds its owner module).
     for (name, f) in [
+        // Linux's removal protection around a file's operations is what tells these apart; an
+        // open file here holds its owner module instead.
+        (
+            "debugfs_create_file_unsafe",
+            debugfs_create_file as *const () as usize,
+        ),
         ("debugfs_attr_read", simple_attr_read as *const () as usize),
         (
             "debugfs_attr_write",

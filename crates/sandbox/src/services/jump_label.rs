@@ -73,37 +73,27 @@ pub extern "C" fn static_key_slow_dec(key: u64) {
     }
 }
 
-/// `static_key_enable`: count 1 (a key already enabled stays so; counts above 1 are a misuse of
-/// mixing enable with inc).
-pub extern "C" fn static_key_enable(key: u64) {
+/// `static_key_enable` (`on`) and `static_key_disable`: count 1 or 0. A key already there stays;
+/// a count other than 0 or 1 (enable mixed with inc) is a misuse, warned about and left.
+fn switch(key: u64, on: bool) {
+    let (from, to) = if on { (0, 1) } else { (1, 0) };
     let mut bad = false;
-    update(key, |c| match c {
-        0 => Some(1),
-        1 => None,
-        _ => {
-            bad = true;
-            None
-        }
+    update(key, |c| {
+        bad = c != from && c != to;
+        (c == from).then_some(to)
     });
     if bad {
-        warn("static_key_enable: count is not 0 or 1");
+        let name = if on { "enable" } else { "disable" };
+        warn(&format!("static_key_{name}: count is not 0 or 1"));
     }
 }
 
-/// `static_key_disable`: count 0.
+pub extern "C" fn static_key_enable(key: u64) {
+    switch(key, true);
+}
+
 pub extern "C" fn static_key_disable(key: u64) {
-    let mut bad = false;
-    update(key, |c| match c {
-        1 => Some(0),
-        0 => None,
-        _ => {
-            bad = true;
-            None
-        }
-    });
-    if bad {
-        warn("static_key_disable: count is not 0 or 1");
-    }
+    switch(key, false);
 }
 
 pub fn exports() -> Vec<ExportEntry> {

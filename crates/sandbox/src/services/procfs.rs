@@ -15,11 +15,12 @@
 //! leaves at unload are removed and reported (`lkm: <m>: /proc/<path> still registered at unload:
 //! removed`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ffi::{c_char, c_void};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread::ThreadId;
 
+use super::entry_tree::{EntryTree, Named};
 use super::{func_export, ExportEntry};
 use crate::kernel::{kernel, Module};
 use crate::mem;
@@ -165,20 +166,14 @@ struct Entry {
     gid: u32,
 }
 
-struct Tree {
-    entries: HashMap<u64, Entry>,
-}
+type Tree = EntryTree<Entry>;
 
 static TREE: Mutex<Option<Tree>> = Mutex::new(None);
 static USERS: Users = Users::new();
 
 fn tree() -> MutexGuard<'static, Option<Tree>> {
     let mut t = TREE.lock().unwrap_or_else(|e| e.into_inner());
-    if t.is_none() {
-        *t = Some(Tree {
-            entries: HashMap::new(),
-        });
-    }
+    t.get_or_insert_with(|| Tree::new("/proc"));
     t
 }
 
@@ -191,52 +186,18 @@ const S_IFMT: u32 = 0o170000;
 const S_IFREG: u32 = 0o100000;
 const S_IFDIR: u32 = 0o040000;
 
-impl Tree {
-    fn child(&self, parent: u64, name: &str) -> Option<u64> {
-        self.entries
-            .iter()
-            .find(|(_, e)| e.parent == parent && e.name == name)
-            .map(|(&h, _)| h)
+impl Named for Entry {
+    fn name(&self) -> &str {
+        &self.name
     }
-
-    fn children(&self, parent: u64) -> Vec<u64> {
-        self.entries
-            .iter()
-            .filter(|(_, e)| e.parent == parent)
-            .map(|(&h, _)| h)
-            .collect()
+    fn parent(&self) -> u64 {
+        self.parent
     }
-
-    /// The handle of `/proc/<rel>` (0 for `/proc` itself).
-    fn resolve(&self, rel: &str) -> Option<u64> {
-        let mut at = 0;
-        for part in rel.split('/').filter(|p| !p.is_empty()) {
-            if at != 0 && self.entries.get(&at)?.kind != Kind::Dir {
-                return None;
-            }
-            at = self.child(at, part)?;
-        }
-        Some(at)
+    fn is_dir(&self) -> bool {
+        self.kind == Kind::Dir
     }
-
-    fn path(&self, mut h: u64) -> String {
-        let mut parts = Vec::new();
-        while let Some(e) = self.entries.get(&h) {
-            parts.push(e.name.clone());
-            h = e.parent;
-        }
-        parts.reverse();
-        format!("/proc/{}", parts.join("/"))
-    }
-
-    fn subtree(&self, h: u64) -> Vec<u64> {
-        let mut out = vec![h];
-        let mut i = 0;
-        while i < out.len() {
-            out.extend(self.children(out[i]));
-            i += 1;
-        }
-        out
+    fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
     }
 }
 
@@ -505,33 +466,13 @@ pub extern "C" fn remove_proc_subtree(name: *const c_char, parent: u64) -> i32 {
 
 /// Called by the loader when a module goes: its entries are removed and reported.
 pub fn module_unloading(m: &Module) {
-    let (roots, paths) = {
-        let g = tree();
-        let Some(t) = g.as_ref() else {
-            return;
-        };
-        let owned = |h: &u64| t.entries[h].owner.as_deref() == Some(m.name.as_str());
-        let mut roots: Vec<u64> = t
-            .entries
-            .keys()
-            .filter(|h| owned(h) && !(t.entries[h].parent != 0 && owned(&t.entries[h].parent)))
-            .copied()
-            .collect();
-        roots.sort_by_key(|h| t.path(*h));
-        let paths: Vec<String> = roots.iter().map(|h| t.path(*h)).collect();
-        (roots, paths)
+    let roots = match tree().as_ref() {
+        Some(t) => t.left_at_unload(&m.name),
+        None => return,
     };
-    if roots.is_empty() {
-        return;
+    if !roots.is_empty() {
+        remove_subtrees(&roots);
     }
-    let k = kernel();
-    for p in &paths {
-        k.printk(
-            3,
-            &format!("lkm: {}: {p} still registered at unload: removed", m.name),
-        );
-    }
-    remove_subtrees(&roots);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -792,13 +733,7 @@ pub fn read_dir(path: &str) -> Option<Result<Vec<String>, i32>> {
     if t.entries[&h].kind != Kind::Dir {
         return Some(Err(libc::ENOTDIR));
     }
-    let mut v: Vec<String> = t
-        .children(h)
-        .iter()
-        .map(|c| t.entries[c].name.clone())
-        .collect();
-    v.sort();
-    Some(Ok(v))
+    Some(Ok(t.names(h)))
 }
 
 /// Entries modules added to `/proc` itself (listed with the built-in ones).

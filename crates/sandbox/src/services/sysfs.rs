@@ -655,17 +655,7 @@ impl Drop for Page {
     }
 }
 
-fn call(f: u64, args: &[u64], context: &str) -> Result<u64, i32> {
-    // SAFETY: a kobj_attribute's show/store with the kernel's signature, under the guard; the
-    // module stays loaded while the access holds the kobject (removal waits for it).
-    match unsafe { crate::guard::call(f, args) } {
-        Ok(v) => Ok(v),
-        Err(fault) => {
-            crate::oops::report(&fault, context);
-            Err(libc::EFAULT)
-        }
-    }
-}
+use super::chardev::call;
 
 fn show(kobj: u64, attr: u64, mode: u32) -> Result<Vec<u8>, i32> {
     if mode & 0o444 == 0 {
