@@ -12,6 +12,8 @@ use std::path::PathBuf;
 use lkm_kmod::depmod::{self, DepmodOptions};
 use lkm_kmod::moddir::make_absolute;
 
+use crate::getopt::{ambiguous_message, lookup, LongOpt, Lookup};
+
 /// `--no-cache` and `--stats` (lkm's own) have no short form: these stand for them.
 const NO_CACHE: char = '\u{100}';
 const STATS: char = '\u{101}';
@@ -76,31 +78,23 @@ fn getopt(
                 Some((n, v)) => (n, Some(OsString::from(v))),
                 None => (body, None),
             };
-            let exact = LONG.iter().find(|l| l.0 == name);
-            let found = match exact {
-                Some(l) => *l,
-                None => {
-                    let cands: Vec<&(&str, bool, char)> =
-                        LONG.iter().filter(|l| l.0.starts_with(name)).collect();
-                    let first = cands.first().copied();
-                    match first {
-                        None => {
-                            let _ = writeln!(err, "{argv0}: unrecognized option '--{body}'");
-                            return Err(());
-                        }
-                        Some(f) if cands.iter().all(|c| c.1 == f.1 && c.2 == f.2) => *f,
-                        Some(_) => {
-                            let _ = write!(
-                                err,
-                                "{argv0}: option '--{name}' is ambiguous; possibilities:"
-                            );
-                            for c in &cands {
-                                let _ = write!(err, " '--{}'", c.0);
-                            }
-                            let _ = writeln!(err);
-                            return Err(());
-                        }
-                    }
+            let table: Vec<LongOpt> = LONG
+                .iter()
+                .map(|&(name, has_arg, c)| LongOpt {
+                    name: name.to_string(),
+                    has_arg,
+                    val: c.to_string(),
+                })
+                .collect();
+            let found = match lookup(&table, name) {
+                Lookup::Found(k) => LONG[k],
+                Lookup::Ambiguous(which) => {
+                    let _ = writeln!(err, "{}", ambiguous_message(argv0, body, &table, &which));
+                    return Err(());
+                }
+                Lookup::Unknown => {
+                    let _ = writeln!(err, "{argv0}: unrecognized option '--{body}'");
+                    return Err(());
                 }
             };
             let (lname, has_arg, c) = found;

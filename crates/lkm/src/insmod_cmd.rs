@@ -5,7 +5,6 @@
 use std::ffi::OsString;
 use std::io::Write;
 
-use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use lkm_kernel_api::Kernel;
 use lkm_kmod::insmod::{self, InsmodOptions};
@@ -33,86 +32,31 @@ pub(crate) fn operands() -> Arg {
         .value_name("ARGS")
 }
 
-/// Parses `args` (args[0] is the program name) with `cmd`. Unknown options get glibc getopt's message
-/// (`PROG: invalid option -- 'x'`, `PROG: unrecognized option '--x'`, with `argv0` as getopt prints
-/// it) and status 1, as kmod's tools. Like getopt, parsing stops at the first of the `terminal`
-/// options (help, version: the tool acts on it at once), so what follows it is never looked at.
+/// Parses `args` (args[0] is the program name) with `cmd`. glibc getopt's checks come first
+/// ([`crate::getopt::normalize`]): an unknown, ambiguous or misused option gets getopt's message
+/// (with `argv0` as getopt prints it) and status 1, as with kmod's tools; like getopt, parsing stops
+/// at the first of the `terminal` options (help, version: the tool acts on it at once), so what
+/// follows it is never looked at.
 pub(crate) fn parse(
     cmd: Command,
     argv0: &str,
     args: &[OsString],
     terminal: &[&str],
 ) -> Result<ArgMatches, i32> {
-    let cmd = cmd.infer_long_args(true);
-    let args = cut_at_terminal(&cmd, args, terminal);
+    let args = match crate::getopt::normalize(argv0, args, &cmd, terminal) {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return Err(1);
+        }
+    };
     match cmd.try_get_matches_from(&args) {
         Ok(m) => Ok(m),
         Err(e) => {
-            if e.kind() == ErrorKind::UnknownArgument {
-                if let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) {
-                    if let Some(long) = arg.strip_prefix("--") {
-                        eprintln!("{argv0}: unrecognized option '--{long}'");
-                        return Err(1);
-                    }
-                    if let Some(c) = arg.strip_prefix('-').and_then(|s| s.chars().next()) {
-                        eprintln!("{argv0}: invalid option -- '{c}'");
-                        return Err(1);
-                    }
-                }
-            }
             let _ = e.print();
             Err(if e.use_stderr() { 1 } else { 0 })
         }
     }
-}
-
-/// The arguments up to the first option getopt would act on at once (one of `terminal`), scanning as
-/// GNU getopt does (operands skipped, `--` ends the options); everything when there is none, or when
-/// an unknown option comes first.
-fn cut_at_terminal(cmd: &Command, args: &[OsString], terminal: &[&str]) -> Vec<OsString> {
-    let find = |pred: &dyn Fn(&Arg) -> bool| cmd.get_arguments().find(|a| pred(a)).cloned();
-    for (i, a) in args.iter().enumerate().skip(1) {
-        let Some(a) = a.to_str() else { continue };
-        if a == "--" {
-            break;
-        }
-        if let Some(long) = a.strip_prefix("--") {
-            let long = long.split('=').next().unwrap_or(long);
-            let hits: Vec<Arg> = cmd
-                .get_arguments()
-                .filter(|x| x.get_long().is_some_and(|l| l.starts_with(long)))
-                .cloned()
-                .collect();
-            let exact = hits.iter().find(|x| x.get_long() == Some(long));
-            match exact.or(if hits.len() == 1 { hits.first() } else { None }) {
-                Some(x) if terminal.contains(&x.get_id().as_str()) => {
-                    let mut v = args[..i].to_vec();
-                    v.push(OsString::from(format!(
-                        "--{}",
-                        x.get_long().unwrap_or(long)
-                    )));
-                    return v;
-                }
-                Some(_) => continue,
-                None => break,
-            }
-        }
-        if a.len() < 2 || !a.starts_with('-') {
-            continue;
-        }
-        for c in a.chars().skip(1) {
-            match find(&|x: &Arg| x.get_short() == Some(c)) {
-                Some(x) if terminal.contains(&x.get_id().as_str()) => {
-                    let mut v = args[..i].to_vec();
-                    v.push(OsString::from(format!("-{c}")));
-                    return v;
-                }
-                Some(_) => {}
-                None => return args.to_vec(),
-            }
-        }
-    }
-    args.to_vec()
 }
 
 /// Which of `ids` (options that end the program as soon as getopt meets them) came first, if any.

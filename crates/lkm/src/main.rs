@@ -3,6 +3,7 @@
 
 mod chardev_cmd;
 mod depmod_cmd;
+mod getopt;
 mod insmod_cmd;
 mod lsmod_cmd;
 mod modinfo_cmd;
@@ -210,6 +211,13 @@ fn lkm_main(mut args: Vec<OsString>) -> i32 {
             return sandbox_cmd::dmesg(&rest, host);
         }
     }
+    // modinfo and depmod read module files and the host's module tree whatever the kernel: `--host`
+    // changes nothing for them.
+    if argv.get(1).is_some_and(|a| a == "--host")
+        && argv.get(2).is_some_and(|a| a == "modinfo" || a == "depmod")
+    {
+        argv.remove(1);
+    }
     // `lkm modinfo ...` goes straight to the kmod-compatible parser, so that its flags behave exactly as
     // kmod's (for example `-V`, and errors exiting with status 1).
     if argv.get(1).map(|a| a == "modinfo").unwrap_or(false) {
@@ -280,7 +288,11 @@ fn lkm_main(mut args: Vec<OsString>) -> i32 {
             let dir = m.get_one::<PathBuf>("dir").expect("required");
             install_links(dir, m.get_flag("force"))
         }
-        _ => unreachable!("clap requires a known subcommand"),
+        Some((other, _)) => {
+            eprintln!("lkm: {other}: cannot be combined with these options (see lkm --help)");
+            1
+        }
+        None => unreachable!("clap requires a subcommand"),
     }
 }
 

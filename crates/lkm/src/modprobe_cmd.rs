@@ -31,7 +31,8 @@ fn long_flag(id: &'static str, long: &'static str) -> Arg {
     Arg::new(id).long(long).action(ArgAction::Count)
 }
 
-/// kmod 30's modprobe options.
+/// kmod 30's modprobe options, in the order of its getopt table (which getopt's "ambiguous"
+/// message follows), then lkm's own.
 pub fn command(name: &'static str) -> Command {
     Command::new(name)
         .disable_help_flag(true)
@@ -39,7 +40,7 @@ pub fn command(name: &'static str) -> Command {
         .override_usage(format!("{name} [options] [-i] [-b] modulename"))
         .arg(flag("all", 'a', Some("all")))
         .arg(flag("remove", 'r', Some("remove")))
-        .arg(long_flag("remove-holders", "remove-holders").alias("remove-dependencies"))
+        .arg(long_flag("remove-holders", "remove-dependencies").alias("remove-holders"))
         .arg(value("wait", Some('w'), "wait"))
         .arg(flag("resolve", 'R', Some("resolve-alias")))
         .arg(long_flag("first-time", "first-time"))
@@ -49,7 +50,7 @@ pub fn command(name: &'static str) -> Command {
         .arg(long_flag("force-modversion", "force-modversion"))
         .arg(long_flag("force-vermagic", "force-vermagic"))
         .arg(flag("show-depends", 'D', Some("show-depends")))
-        .arg(flag("show-config", 'c', Some("show-config")).alias("showconfig"))
+        .arg(flag("show-config", 'c', Some("showconfig")).alias("show-config"))
         .arg(long_flag("show-modversions", "show-modversions").alias("dump-modversions"))
         .arg(long_flag("show-exports", "show-exports"))
         .arg(flag("dry-run", 'n', Some("dry-run")).alias("show"))

@@ -112,6 +112,11 @@ fn insmod_matches_kmod() {
         &["-x", "-h"],
         &["/nonexistent.ko", "--he"],
         &["-h", "-V"],
+        // getopt_long: an empty name matches every option (ambiguous), abbreviations, arguments.
+        &["--=x"],
+        &["--hel"],
+        &["--help=1"],
+        &["--he=x"],
         &["-v", "x.ko"],
         &["--force", "x.ko"],
         &["--syslog", "x.ko"],
@@ -158,6 +163,9 @@ fn rmmod_matches_kmod() {
         vec!["-h"],
         vec!["--help"],
         vec!["-x"],
+        vec!["--ver", ABSENT],
+        vec!["--s", ABSENT],
+        vec!["--force=1", ABSENT],
         vec!["--bogus"],
         vec!["-h", "-w"],
         vec!["--forc", ABSENT],
@@ -342,5 +350,28 @@ fn lsmod_matches_kmod_on_crafted_proc_and_sys() {
             assert!(read("k.out").contains("bluetooth            1007616  31 "));
         }
     }
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// modinfo and depmod read files and the host's tree whatever the kernel: `--host` changes nothing
+/// for them; and no command line makes lkm panic.
+#[test]
+fn host_option_with_file_tools() {
+    let d = scratch("host-files");
+    for args in [
+        vec!["depmod", "--s"],
+        vec!["depmod", "-b", "/nonexistent", "1.0"],
+        vec!["modinfo", "/nonexistent.ko"],
+    ] {
+        let plain = run(&lkm(), "lkm", &args, &d);
+        let mut with_host = vec!["--host"];
+        with_host.extend(&args);
+        let host = run(&lkm(), "lkm", &with_host, &d);
+        assert_eq!(plain, host, "{args:?}");
+        assert_eq!(host.code, Some(1), "{host:?}");
+    }
+    let r = run(&lkm(), "lkm", &["--host", "modpost"], &d);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(!r.stderr.contains("panicked"), "{r:?}");
     std::fs::remove_dir_all(&d).unwrap();
 }
