@@ -117,6 +117,24 @@ fn request_module_runs_the_configured_helper_and_symbol_get_holds_the_provider()
         .any(|l| l == &format!("req_user: request_module({long}) = -36")));
     k.ok(&["rmmod", "req_user"]);
 
+    // symbol_put of a name nobody exports: Linux's BUG_ON is a warning here, naming the module.
+    k.ok(&["insmod", &b.ko("req_badput").display().to_string()]);
+    let log = k.dmesg();
+    assert_in_order(
+        &log,
+        &[
+            "------------[ cut here ]------------",
+            "__symbol_put: no exported symbol lkm_no_such_symbol",
+            "req_badput: still here",
+        ],
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("WARNING: CPU: ") && l.contains("req_badput_init")),
+        "{log:?}"
+    );
+    k.ok(&["rmmod", "req_badput"]);
+
     // No helper at all: -ENOENT, as with an empty modprobe sysctl on Linux.
     k.ok(&["write", "/proc/sys/kernel/modprobe", ""]);
     k.ok(&["insmod", &b.ko("req_user").display().to_string(), "want=x"]);
