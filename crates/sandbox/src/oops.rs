@@ -237,7 +237,7 @@ pub fn report(fault: &Fault, context: &str) {
 
 /// The report `WARN()` prints, as x86's `__warn_printk` and `__warn` do: the cut-here line, the
 /// message (if any), `WARNING: … at file:line function+off/size [module]`, the modules, the CPU
-/// line, and the registers and call trace of the warning site. `rip` is the warning's return
+/// line, and the registers and call trace of the warning site (`line` 0: not known). `rip` is the warning's return
 /// address in module code (the kernel's own code has no symbols here: `None`), `sp` a stack
 /// address above it to scan the trace from (else this stack's, as `dump_stack()` prints it).
 /// The caller taints `W` afterwards, as `__warn` does.
@@ -254,10 +254,13 @@ pub fn warn_report(
         crate::printk::emit(m);
     }
     // Without a source location (`file` empty), the site alone, as a kernel without
-    // CONFIG_DEBUG_BUGVERBOSE prints it.
+    // CONFIG_DEBUG_BUGVERBOSE prints it; a file without a line (`line` 0) when the line in Linux's
+    // source is not known.
     let mut warning = format!("WARNING: CPU: 0 PID: {} at", pid());
-    if !file.is_empty() {
-        warning.push_str(&format!(" {file}:{line}"));
+    match (file.is_empty(), line) {
+        (true, _) => {}
+        (false, 0) => warning.push_str(&format!(" {file}")),
+        (false, _) => warning.push_str(&format!(" {file}:{line}")),
     }
     if let Some(rip) = rip {
         warning.push(' ');

@@ -21,6 +21,7 @@ pub mod kmod;
 pub mod kthread;
 pub mod lib;
 pub mod memory;
+pub mod platform;
 pub mod procfs;
 pub mod sync;
 pub mod sysfs;
@@ -198,6 +199,7 @@ fn exports() -> Vec<Export> {
         chardev::exports(),
         procfs::exports(),
         debugfs::exports(),
+        platform::exports(),
         sysfs::exports(),
         kmod::exports(),
     ] {

@@ -109,6 +109,7 @@ pub fn read_file(path: &str) -> Result<Vec<u8>, i32> {
             // Module-made /proc entries, debugfs files and kobjects (services/procfs.rs,
             // services/debugfs.rs, services/sysfs.rs).
             if let Some(r) = crate::services::debugfs::read_file(path)
+                .or_else(|| crate::services::platform::read_file(path))
                 .or_else(|| crate::services::procfs::read_file(path))
                 .or_else(|| crate::services::sysfs::read_file(path))
             {
@@ -277,6 +278,7 @@ pub fn read_dir(path: &str) -> Result<Vec<String>, i32> {
         return Ok(names);
     }
     if let Some(r) = crate::services::debugfs::read_dir(path)
+        .or_else(|| crate::services::platform::read_dir(path))
         .or_else(|| crate::services::procfs::read_dir(path))
         .or_else(|| crate::services::sysfs::read_dir(path))
         .or_else(|| crate::services::chardev::sys_class_read_dir(path))
@@ -299,7 +301,7 @@ pub fn read_dir(path: &str) -> Result<Vec<String>, i32> {
             .chain(crate::services::watchdog::sysctl_names())
             .map(String::from)
             .collect(),
-        "/sys" => vec!["class".into(), "module".into()],
+        "/sys" => vec!["bus".into(), "class".into(), "module".into()],
         "/dev" => std::iter::once("kmsg".to_string())
             .chain(crate::services::chardev::dev_names())
             .collect(),

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * lkm SDK: device classes and class devices, as character drivers use them.  Written for lkm.
- * struct class has Linux 6.12's members; struct device is lkm's (128 bytes, docs/SDK-ABI.md).
- * device_create() adds /dev/<name> to the sandbox (mode from the class's devnode(), else 0600);
- * device_destroy() removes it.
+ * lkm SDK: device classes and class devices, as character drivers use them, and the driver core's
+ * struct device_driver and struct dev_pm_ops (Linux 6.12's members) for bus drivers
+ * (<linux/platform_device.h>).  Written for lkm.  struct class has Linux 6.12's members; struct
+ * device is lkm's (128 bytes, docs/SDK-ABI.md).  device_create() adds /dev/<name> to the sandbox
+ * (mode from the class's devnode(), else 0600); device_destroy() removes it.
  */
 #ifndef _LINUX_DEVICE_H
 #define _LINUX_DEVICE_H
@@ -40,6 +41,73 @@ struct class {
 
 _Static_assert(__builtin_offsetof(struct class, devnode) == 32, "class.devnode");
 
+struct device_driver;
+struct bus_type;
+struct of_device_id;
+struct acpi_device_id;
+
+typedef struct pm_message {
+	int event;
+} pm_message_t;
+
+/* Power management callbacks (Linux 6.12's members and order; the sandbox never suspends). */
+struct dev_pm_ops {
+	int (*prepare)(struct device *dev);
+	void (*complete)(struct device *dev);
+	int (*suspend)(struct device *dev);
+	int (*resume)(struct device *dev);
+	int (*freeze)(struct device *dev);
+	int (*thaw)(struct device *dev);
+	int (*poweroff)(struct device *dev);
+	int (*restore)(struct device *dev);
+	int (*suspend_late)(struct device *dev);
+	int (*resume_early)(struct device *dev);
+	int (*freeze_late)(struct device *dev);
+	int (*thaw_early)(struct device *dev);
+	int (*poweroff_late)(struct device *dev);
+	int (*restore_early)(struct device *dev);
+	int (*suspend_noirq)(struct device *dev);
+	int (*resume_noirq)(struct device *dev);
+	int (*freeze_noirq)(struct device *dev);
+	int (*thaw_noirq)(struct device *dev);
+	int (*poweroff_noirq)(struct device *dev);
+	int (*restore_noirq)(struct device *dev);
+	int (*runtime_suspend)(struct device *dev);
+	int (*runtime_resume)(struct device *dev);
+	int (*runtime_idle)(struct device *dev);
+};
+
+enum probe_type {
+	PROBE_DEFAULT_STRATEGY,
+	PROBE_PREFER_ASYNCHRONOUS,
+	PROBE_FORCE_SYNCHRONOUS,
+};
+
+/* A driver, embedded in its bus's driver struct (Linux 6.12's members and order). */
+struct device_driver {
+	const char *name;					/* 0 */
+	const struct bus_type *bus;				/* 8 */
+	struct module *owner;					/* 16 */
+	const char *mod_name;					/* 24 */
+	bool suppress_bind_attrs;				/* 32 */
+	enum probe_type probe_type;				/* 36 */
+	const struct of_device_id *of_match_table;		/* 40 */
+	const struct acpi_device_id *acpi_match_table;		/* 48 */
+	int (*probe)(struct device *dev);			/* 56 */
+	void (*sync_state)(struct device *dev);			/* 64 */
+	int (*remove)(struct device *dev);			/* 72 */
+	void (*shutdown)(struct device *dev);			/* 80 */
+	int (*suspend)(struct device *dev, pm_message_t state);	/* 88 */
+	int (*resume)(struct device *dev);			/* 96 */
+	const struct attribute_group **groups;			/* 104 */
+	const struct attribute_group **dev_groups;		/* 112 */
+	const struct dev_pm_ops *pm;				/* 120 */
+	void (*coredump)(struct device *dev);			/* 128 */
+	void *p;						/* 136 */
+};
+
+_Static_assert(sizeof(struct device_driver) == 144, "struct device_driver is 144 bytes");
+
 struct device {
 	struct device *parent;			/* 0 */
 	const char *init_name;			/* 8: the device's name */
@@ -47,7 +115,9 @@ struct device {
 	dev_t devt;				/* 24 */
 	void *driver_data;			/* 32: dev_get_drvdata() */
 	void (*release)(struct device *dev);	/* 40 */
-	unsigned long __lkm_reserved[10];	/* 48..127 (name storage from 64) */
+	void *platform_data;			/* 48: dev_get_platdata() */
+	struct device_driver *driver;		/* 56: the bound driver */
+	unsigned long __lkm_reserved[8];	/* 64..127 (name storage) */
 };
 
 _Static_assert(sizeof(struct device) == 128, "struct device is 128 bytes");
@@ -82,8 +152,16 @@ static inline const char *dev_name(const struct device *dev)
 	return dev->init_name ? dev->init_name : "";
 }
 
+static inline void *dev_get_platdata(const struct device *dev)
+{
+	return dev->platform_data;
+}
+
+/* The bound driver's name, else the class's (Linux also tries the bus's name). */
 static inline const char *dev_driver_string(const struct device *dev)
 {
+	if (dev->driver && dev->driver->name)
+		return dev->driver->name;
 	return dev->class && dev->class->name ? dev->class->name : "";
 }
 
