@@ -46,6 +46,7 @@ mod pd {
 /// `struct device`.
 mod dev {
     pub const INIT_NAME: u64 = 8;
+    pub const DRIVER_DATA: u64 = 32;
     pub const RELEASE: u64 = 40;
     pub const PLATFORM_DATA: u64 = 48;
     pub const DRIVER: u64 = 56;
@@ -156,15 +157,25 @@ fn matches(pdrv: u64, dev_name_base: &str) -> Option<u64> {
     (name == dev_name_base).then_some(0)
 }
 
-/// `really_probe`: binds `pdev` to `pdrv` and calls its probe. `true` if bound.
-fn probe(pdev: u64, pdrv: u64, id_entry: u64, driver_name: &str, dev_name: &str) -> bool {
-    w64(pdev + pd::ID_ENTRY, id_entry);
-    w64(pdev + pd::DEV + dev::DRIVER, pdrv + pdrv::DRIVER);
+/// Binds `pdev` to `pdrv` (`dev->driver`, `id_entry`), or unbinds it (`None`: both cleared, and
+/// the driver data, which the driver core clears after a remove or a failed probe).
+fn set_binding(pdev: u64, binding: Option<(u64, u64)>) {
+    let (driver, entry) = binding.map_or((0, 0), |(pdrv, entry)| (pdrv + pdrv::DRIVER, entry));
+    w64(pdev + pd::ID_ENTRY, entry);
+    w64(pdev + pd::DEV + dev::DRIVER, driver);
+    if binding.is_none() {
+        w64(pdev + pd::DEV + dev::DRIVER_DATA, 0);
+    }
     with_bus(|b| {
         if let Some(d) = b.devices.iter_mut().find(|d| d.pdev == pdev) {
-            d.bound = Some(pdrv);
+            d.bound = binding.map(|(pdrv, _)| pdrv);
         }
     });
+}
+
+/// `really_probe`: binds `pdev` to `pdrv` and calls its probe. `true` if bound.
+fn probe(pdev: u64, pdrv: u64, id_entry: u64, driver_name: &str, dev_name: &str) -> bool {
+    set_binding(pdev, Some((pdrv, id_entry)));
     let f = r64(pdrv + pdrv::PROBE);
     let ret = if f == 0 {
         0
@@ -177,13 +188,7 @@ fn probe(pdev: u64, pdrv: u64, id_entry: u64, driver_name: &str, dev_name: &str)
     if ret == 0 {
         return true;
     }
-    w64(pdev + pd::DEV + dev::DRIVER, 0);
-    w64(pdev + pd::ID_ENTRY, 0);
-    with_bus(|b| {
-        if let Some(d) = b.devices.iter_mut().find(|d| d.pdev == pdev) {
-            d.bound = None;
-        }
-    });
+    set_binding(pdev, None);
     if ret != -ENODEV && ret != -ENXIO {
         kernel().printk(
             4,
@@ -199,14 +204,7 @@ fn unbind(pdev: u64, pdrv: u64, call_remove: bool) {
     if call_remove && f != 0 {
         let _ = call(f, &[pdev], "platform_remove");
     }
-    w64(pdev + pd::DEV + dev::DRIVER, 0);
-    w64(pdev + pd::ID_ENTRY, 0);
-    w64(pdev + pd::DEV + 32, 0); // dev->driver_data: the driver core clears it after remove
-    with_bus(|b| {
-        if let Some(d) = b.devices.iter_mut().find(|d| d.pdev == pdev) {
-            d.bound = None;
-        }
-    });
+    set_binding(pdev, None);
 }
 
 /// The base of a device's name for matching: `pdev->name`.
