@@ -74,6 +74,18 @@ pub fn module_caller() -> Option<u64> {
         .find(|&w| module_return_address(w))
 }
 
+/// The name of the module a kernel service works for: the innermost module frame calling in, else
+/// the module holding one of `addrs` (the caller's data or strings; a tail call from module code
+/// leaves no frame of its own).
+pub fn calling_module(addrs: &[u64]) -> Option<String> {
+    let k = kernel();
+    module_caller()
+        .into_iter()
+        .chain(addrs.iter().copied())
+        .find_map(|a| k.module_at(a))
+        .map(|m| m.name.clone())
+}
+
 /// [`call_trace`] over stack words already copied.
 fn call_trace_words(words: &[u64]) -> Vec<String> {
     let mut lines = Vec::new();

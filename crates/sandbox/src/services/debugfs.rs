@@ -123,13 +123,17 @@ fn create(name: *const c_char, mode: u16, parent: u64, kind: Kind, data: u64) ->
     if is_err(parent) {
         return parent;
     }
+    let name_addr = name as u64;
     let Some(name) = name_of(name) else {
         return err_ptr(libc::EFAULT);
     };
     let k = kernel();
-    let owner = crate::oops::module_caller()
-        .and_then(|a| k.module_at(a))
-        .map(|m| m.name.clone());
+    let value = match kind {
+        Kind::Fops(f) => f,
+        Kind::Value(_, v) | Kind::Blob(v) => v,
+        Kind::Dir => 0,
+    };
+    let owner = crate::oops::calling_module(&[name_addr, data, value]);
     let mut g = tree();
     let t = g.as_mut().expect("initialised");
     if parent != 0 && !t.entries.entries.get(&parent).is_some_and(Named::is_dir) {

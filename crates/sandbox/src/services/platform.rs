@@ -126,13 +126,6 @@ fn errno_of(ret: u64) -> i32 {
     }
 }
 
-fn caller_module() -> Option<String> {
-    let k = kernel();
-    crate::oops::module_caller()
-        .and_then(|a| k.module_at(a))
-        .map(|m| m.name.clone())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Matching, probing, removing.
 
@@ -238,7 +231,7 @@ pub extern "C" fn platform_device_add(pdev: u64) -> i32 {
         return -EINVAL;
     };
     let id = mem::read_u32(pdev + pd::ID).unwrap_or(0) as i32;
-    let owner = caller_module();
+    let owner = crate::oops::calling_module(&[pdev, r64(pdev + pd::NAME)]);
     let name = with_bus(|b| {
         let name = match id {
             PLATFORM_DEVID_NONE => base.clone(),
@@ -382,7 +375,7 @@ pub extern "C" fn platform_device_alloc(name: u64, id: i32) -> u64 {
     mem::write(name_copy, &b);
     w64(pdev + pd::NAME, name_copy);
     mem::write(pdev + pd::ID, &id.to_le_bytes());
-    let owner = caller_module();
+    let owner = crate::oops::calling_module(&[name]);
     with_bus(|bus| {
         bus.devices.push(Device {
             pdev,
