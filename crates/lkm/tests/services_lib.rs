@@ -368,3 +368,51 @@ fn the_console_log_file_rotates_and_stays_bounded() {
         .iter()
         .any(|l| l.starts_with("lib_flood: 016999 ")));
 }
+
+#[test]
+fn idr_and_ida_hand_out_ids_as_linux_does() {
+    need_env!();
+    let b = built_ok("lib_basic");
+    let k = Kernel::new("lib-idr").at(&b.dir);
+    k.load(&b.ko("lib_idr"));
+    let log = k.dmesg();
+    assert_eq!(
+        lines_from(&log, "lib_idr: "),
+        [
+            "lib_idr: alloc 0 1 10",
+            "lib_idr: full range -28, then 11, bad start -22",
+            "lib_idr: find 1=one 10=two 7=NULL",
+            "lib_idr: replace 1 was one; 7 gives -2",
+            "lib_idr: remove 0 gives zero, again NULL",
+            "lib_idr: each 1=three",
+            "lib_idr: each 10=two",
+            "lib_idr: for_each returned 99",
+            "lib_idr: entry 1=three",
+            "lib_idr: entry 10=two",
+            "lib_idr: entry 11=three",
+            "lib_idr: u32 0 next=5",
+            "lib_idr: destroyed: empty=1",
+            "lib_idr: cyclic 1",
+            "lib_idr: cyclic 2",
+            "lib_idr: cyclic -28",
+            "lib_idr: cyclic after remove 1",
+            "lib_idr: ida 0 1 8 -28",
+            "lib_idr: ida again 0",
+            "lib_idr: ida destroyed: empty=1",
+        ]
+    );
+    // A free of an id never handed out: Linux's WARN, naming the module's call.
+    assert_in_order(
+        &log,
+        &[
+            "------------[ cut here ]------------",
+            "ida_free called for id=5 which is not allocated.",
+        ],
+    );
+    assert!(
+        log.iter().any(|l| l.starts_with("WARNING: CPU: ")
+            && l.contains(" at lib/idr.c lib_idr_init+0x")),
+        "{log:?}"
+    );
+    k.ok(&["rmmod", "lib_idr"]);
+}

@@ -842,6 +842,7 @@ fn free_module(k: &Sandbox, m: &Arc<Module>) {
     crate::services::procfs::module_unloading(m);
     crate::services::debugfs::module_unloading(m);
     crate::services::platform::module_unloading(m);
+    crate::services::idr::module_unloading(m);
     crate::services::sysfs::module_unloading(m);
     crate::services::chardev::module_unloading(m);
     crate::services::time::module_unloading(m);

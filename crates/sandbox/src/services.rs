@@ -16,6 +16,7 @@ use crate::params;
 pub mod chardev;
 pub mod debugfs;
 mod entry_tree;
+pub mod idr;
 pub mod jump_label;
 pub mod kmod;
 pub mod kthread;
@@ -196,6 +197,7 @@ fn exports() -> Vec<Export> {
         jump_label::exports(),
         watchdog::exports(),
         lib::exports(),
+        idr::exports(),
         chardev::exports(),
         procfs::exports(),
         debugfs::exports(),
