@@ -42,8 +42,8 @@ fn value_files_show_and_take_values_in_linux_formats() {
         .any(|l| l == "dbg_values"));
     assert_eq!(
         k.cat(DIR),
-        "atomic\nblob\nbool\ncounter\nhex\nro32\nsigned\nsize_t\nstr\nsub\nsummary\nu16\nu32\nu64\n\
-         u8\nulong\nx32\nx8\n",
+        "atomic\nblob\nbool\ncounter\nhex\nro32\nrogue\nsigned\nsize_t\nsized\nstr\nsub\nsummary\n\
+         u16\nu32\nu64\nu8\nulong\nx32\nx8\n",
         "'gone' was removed by debugfs_lookup_and_remove"
     );
     for (file, want) in [
@@ -63,6 +63,7 @@ fn value_files_show_and_take_values_in_linux_formats() {
     ] {
         assert_eq!(cat(&k, file), want, "{file}");
     }
+    assert_eq!(cat(&k, "sized"), "i_size=4096\n");
     // A blob is its bytes, NUL included.
     assert_eq!(cat(&k, "blob"), "blob\0with a NUL\n");
 
@@ -130,6 +131,11 @@ fn attribute_files_call_get_and_set() {
     write(&k, "signed", "-3").unwrap();
     assert_eq!(cat(&k, "signed"), "-3\n");
     assert_eq!(cat(&k, "hex"), "0x1234\n");
+    // simple_attr_read on a file simple_attr_open never set up: -EINVAL, and the kernel goes on.
+    let r = k.run(&["cat", &format!("{DIR}/rogue")]);
+    assert_ne!(r.code, Some(0), "{r:?}");
+    assert!(r.stderr.contains("Invalid argument"), "{r:?}");
+    assert_eq!(cat(&k, "counter"), "42\n");
     // No set function: -EACCES.
     let e = write(&k, "hex", "1").unwrap_err();
     assert!(e.contains("Permission denied"), "{e}");

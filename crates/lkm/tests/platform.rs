@@ -36,6 +36,8 @@ fn a_driver_probes_devices_added_after_it() {
             "plat_dev: add 14: 0",
             "sysfs: cannot create duplicate filename '/devices/platform/lkm_plat.1'",
             "plat_dev: duplicate: -17",
+            "platform lkm_plat: 1 resources: the sandbox has no I/O memory, ports or interrupts to give; refused (-EINVAL)",
+            "plat_dev: with a resource: -22",
         ],
     );
     // -ENODEV is a quiet "not mine".

@@ -271,12 +271,6 @@ pub fn write_file(path: &str, data: &[u8]) -> Result<(), i32> {
 pub fn read_dir(path: &str) -> Result<Vec<String>, i32> {
     let k = kernel();
     let path = path.trim_end_matches('/');
-    if path == "/sys/kernel" {
-        let mut names = crate::services::sysfs::read_dir(path).unwrap_or(Ok(Vec::new()))?;
-        names.push("debug".into());
-        names.sort();
-        return Ok(names);
-    }
     if let Some(r) = crate::services::debugfs::read_dir(path)
         .or_else(|| crate::services::platform::read_dir(path))
         .or_else(|| crate::services::procfs::read_dir(path))

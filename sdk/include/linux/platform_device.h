@@ -14,12 +14,12 @@
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/container_of.h>
+#include <linux/ioport.h>
 
 #define PLATFORM_DEVID_NONE	(-1)
 #define PLATFORM_DEVID_AUTO	(-2)
 #define PLATFORM_NAME_SIZE	20
 
-struct resource;
 struct mfd_cell;
 
 struct platform_device_id {

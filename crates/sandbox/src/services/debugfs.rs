@@ -23,6 +23,7 @@
 //! still registered at unload: removed`). Files already open keep working after
 //! `debugfs_remove` (Linux's proxy would answer `-EIO`): their owner module is held open anyway.
 
+use std::collections::HashMap;
 use std::ffi::c_char;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -313,41 +314,40 @@ fn r64(addr: u64) -> u64 {
 
 use chardev::call;
 
-/// `simple_attr_open(inode, file, get, set, fmt)`: 0 or `-ENOMEM`.
+/// The open attribute files: `struct file` address → state. (Linux keeps the state in
+/// `file->private_data`; kept here, a module that hands another file to `simple_attr_read` gets
+/// `-EINVAL`, not the kernel reading its data as the state.)
+static ATTRS: Mutex<Option<HashMap<u64, Arc<SimpleAttr>>>> = Mutex::new(None);
+
+fn attrs<R>(f: impl FnOnce(&mut HashMap<u64, Arc<SimpleAttr>>) -> R) -> R {
+    let mut g = ATTRS.lock().unwrap_or_else(|e| e.into_inner());
+    f(g.get_or_insert_with(HashMap::new))
+}
+
+/// `simple_attr_open(inode, file, get, set, fmt)`: 0.
 pub extern "C" fn simple_attr_open(inode: u64, file: u64, get: u64, set: u64, fmt: u64) -> i32 {
-    let fmt = mem::read_cstr(fmt, 256).unwrap_or_default();
-    let attr = Box::new(SimpleAttr {
+    let attr = Arc::new(SimpleAttr {
         get,
         set,
-        fmt,
+        fmt: mem::read_cstr(fmt, 256).unwrap_or_default(),
         data: r64(inode + I_PRIVATE),
         text: Mutex::new(Vec::new()),
     });
-    let p = Box::into_raw(attr) as u64;
-    if !mem::write(file + F_PRIVATE_DATA, &p.to_le_bytes()) {
-        // SAFETY: `p` came from Box::into_raw just above and was not handed out.
-        drop(unsafe { Box::from_raw(p as *mut SimpleAttr) });
-        return -libc::EFAULT;
-    }
+    attrs(|m| m.insert(file, attr));
+    // The kernel's: a token, as Linux's is its own state.
+    mem::write(file + F_PRIVATE_DATA, &file.to_le_bytes());
     // nonseekable_open: reads start at 0 and never seek.
     0
 }
 
-/// The `SimpleAttr` of a file `simple_attr_open` opened.
-fn attr_of(file: u64) -> Option<&'static SimpleAttr> {
-    let p = r64(file + F_PRIVATE_DATA);
-    // SAFETY: private_data holds the pointer simple_attr_open stored, alive until
-    // simple_attr_release; the file's fops are the simple_attr ones, so nothing else was stored.
-    (p != 0).then(|| unsafe { &*(p as *const SimpleAttr) })
+/// The state of a file `simple_attr_open` opened.
+fn attr_of(file: u64) -> Option<Arc<SimpleAttr>> {
+    attrs(|m| m.get(&file).cloned())
 }
 
 pub extern "C" fn simple_attr_release(_inode: u64, file: u64) -> i32 {
-    let p = r64(file + F_PRIVATE_DATA);
-    if p != 0 {
-        mem::write(file + F_PRIVATE_DATA, &0u64.to_le_bytes());
-        // SAFETY: the pointer simple_attr_open made with Box::into_raw, freed once (cleared above).
-        drop(unsafe { Box::from_raw(p as *mut SimpleAttr) });
-    }
+    attrs(|m| m.remove(&file));
+    mem::write(file + F_PRIVATE_DATA, &0u64.to_le_bytes());
     0
 }
 

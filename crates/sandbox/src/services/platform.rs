@@ -57,8 +57,10 @@ mod dev {
 mod pdrv {
     pub const PROBE: u64 = 0;
     pub const REMOVE: u64 = 8;
+    /// The `struct device_driver`: `name` at its 0, `owner` at its 16.
     pub const DRIVER: u64 = 40;
-    pub const DRIVER_NAME: u64 = 40;
+    pub const DRIVER_NAME: u64 = DRIVER;
+    pub const DRIVER_OWNER: u64 = DRIVER + 16;
     pub const ID_TABLE: u64 = 184;
     pub const ID_SIZE: u64 = 32;
 }
@@ -430,6 +432,11 @@ pub extern "C" fn platform_device_register_resndata(
 ) -> u64 {
     let err = |e: i32| (-(e as i64)) as u64;
     if res != 0 && num != 0 {
+        let base = cstr(name, 256).unwrap_or_default();
+        kernel().printk(
+            3,
+            &format!("platform {base}: {num} resources: the sandbox has no I/O memory, ports or interrupts to give; refused (-EINVAL)"),
+        );
         return err(EINVAL);
     }
     let pdev = platform_device_alloc(name, id);
@@ -457,7 +464,7 @@ pub extern "C" fn __platform_driver_register(pdrv: u64, owner: u64) -> i32 {
         return -EINVAL;
     };
     // driver.owner, as the macro's THIS_MODULE sets it.
-    w64(pdrv + pdrv::DRIVER + 16, owner);
+    w64(pdrv + pdrv::DRIVER_OWNER, owner);
     let owner_name = kernel().module_at(owner).map(|m| m.name.clone());
     let dup = with_bus(|b| {
         if b.drivers.iter().any(|d| d.name == name) {

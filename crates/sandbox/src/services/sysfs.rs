@@ -131,6 +131,9 @@ fn builtin(name: &str) -> u64 {
         let kernel_kobj = new_kobj(map, "kernel", 0, None, true);
         b.insert("kernel", kernel_kobj);
         b.insert("mm", new_kobj(map, "mm", kernel_kobj, None, true));
+        // debugfs's mount point (`sysfs_create_mount_point(kernel_kobj, "debug")`); what is under
+        // it is debugfs's (services/debugfs.rs, which views.rs asks first).
+        b.insert("debug", new_kobj(map, "debug", kernel_kobj, None, true));
         for n in ["fs", "firmware", "power", "hypervisor"] {
             b.insert(n, new_kobj(map, n, 0, None, true));
         }

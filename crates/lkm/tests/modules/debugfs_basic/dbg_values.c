@@ -58,6 +58,26 @@ static const struct file_operations summary_fops = {
 	.llseek = default_llseek,
 };
 
+/* A file with a size (debugfs_create_file_size): what its inode says. */
+static ssize_t sized_read(struct file *file, char __user *buf, size_t len, loff_t *ppos)
+{
+	char text[32];
+	int n = scnprintf(text, sizeof(text), "i_size=%lld\n", file_inode(file)->i_size);
+
+	return simple_read_from_buffer(buf, len, ppos, text, n);
+}
+
+static const struct file_operations sized_fops = {
+	.owner = THIS_MODULE,
+	.read = sized_read,
+};
+
+/* simple_attr_read without simple_attr_open: a module bug the kernel answers with -EINVAL. */
+static const struct file_operations rogue_fops = {
+	.owner = THIS_MODULE,
+	.read = simple_attr_read,
+};
+
 static int counter_get(void *data, u64 *val)
 {
 	*val = *(u64 *)data;
@@ -117,6 +137,8 @@ static int __init dbg_values_init(void)
 	debugfs_create_file("counter", 0644, dir, &counter, &counter_fops);
 	debugfs_create_file("signed", 0644, dir, &signed_value, &signed_fops);
 	debugfs_create_file("hex", 0444, dir, NULL, &hex_fops);
+	debugfs_create_file_size("sized", 0444, dir, NULL, &sized_fops, 4096);
+	debugfs_create_file("rogue", 0444, dir, NULL, &rogue_fops);
 
 	d = debugfs_create_dir("sub", dir);
 	debugfs_create_u32("inner", 0644, d, &ro32);

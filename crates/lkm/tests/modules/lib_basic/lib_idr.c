@@ -51,6 +51,12 @@ static int __init lib_idr_init(void)
 	pr_info("lib_idr: for_each returned %d\n", a);
 	idr_for_each_entry(&names, p, id)
 		pr_info("lib_idr: entry %d=%s\n", id, (char *)p);
+	{
+		unsigned long tmp, ul;
+
+		idr_for_each_entry_ul(&names, p, tmp, ul)
+			pr_info("lib_idr: entry_ul %lu=%s\n", ul, (char *)p);
+	}
 	a = idr_alloc_u32(&names, words[0], &next, 100, GFP_KERNEL);
 	pr_info("lib_idr: u32 %d next=%u\n", a, next);
 	idr_destroy(&names);

@@ -2,7 +2,8 @@
 /*
  * Platform devices (tests/platform.rs): a static one with a release function and platform data
  * (lkm_plat.1), one with an automatic id, one by platform_device_register_data (lkm_plat_alt), two
- * allocated ones whose probes fail (13: -ENODEV, 14: -ENOMEM), and a duplicate name (-EEXIST).
+ * allocated ones whose probes fail (13: -ENODEV, 14: -ENOMEM), a duplicate name (-EEXIST), and one
+ * with a memory resource (refused: the sandbox has no I/O memory).
  */
 #include <linux/module.h>
 #include <linux/init.h>
@@ -27,6 +28,8 @@ static struct platform_device static_dev = {
 		.release = static_release,
 	},
 };
+
+static struct resource regs = DEFINE_RES_MEM(0xfe000000, 0x1000);
 
 static struct platform_device *auto_dev, *alt_dev, *dev13, *dev14;
 
@@ -63,6 +66,8 @@ static int __init plat_dev_init(void)
 	dev14 = alloc_added(14);
 	dup = platform_device_register_simple("lkm_plat", 1, NULL, 0);
 	pr_info("plat_dev: duplicate: %ld\n", PTR_ERR(dup));
+	dup = platform_device_register_simple("lkm_plat", 20, &regs, 1);
+	pr_info("plat_dev: with a resource: %ld\n", PTR_ERR(dup));
 	return 0;
 }
 

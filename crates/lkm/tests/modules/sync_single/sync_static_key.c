@@ -44,6 +44,13 @@ static int __init sync_static_key_init(void)
 	static_key_slow_inc(&legacy);
 	pr_info("sk: legacy inc: false=%d true=%d\n", static_key_false(&legacy),
 		static_key_true(&legacy));
+	/* enable on a count of 2 (inc mixed with enable): a WARN, and the count stays. */
+	static_branch_inc(&off_key);
+	static_branch_inc(&off_key);
+	static_branch_enable(&off_key);
+	pr_info("sk: enable on 2: count=%d\n", static_key_count(&off_key.key));
+	static_branch_dec(&off_key);
+	static_branch_dec(&off_key);
 	/* One dec too many: a WARN, and the count stays 0. */
 	static_branch_dec(&off_key);
 	pr_info("sk: after the extra dec: count=%d\n", static_key_count(&off_key.key));
