@@ -72,18 +72,27 @@ fn alloc_in(idr: u64, ptr: u64, start: u32, max: u32) -> Result<u32, i32> {
     })
 }
 
-/// `idr_alloc(idr, ptr, start, end, gfp)`: an id in `[start, end)` (`end` ≤ 0: up to `INT_MAX`),
-/// or `-ENOSPC`; `-EINVAL` for a negative `start`.
-pub extern "C" fn idr_alloc(idr: u64, ptr: u64, start: i32, end: i32, _gfp: u32) -> i32 {
+/// `idr_alloc`'s `[start, end)` as `[start, max]` (`end` ≤ 0: up to `INT_MAX`); `-EINVAL` for a
+/// negative `start`.
+fn id_range(start: i32, end: i32) -> Result<(u32, u32), i32> {
     if start < 0 {
-        return -EINVAL;
+        return Err(-EINVAL);
     }
     let max = if end <= 0 {
         i32::MAX as u32
     } else {
         end as u32 - 1
     };
-    match alloc_in(idr, ptr, start as u32, max) {
+    Ok((start as u32, max))
+}
+
+/// `idr_alloc(idr, ptr, start, end, gfp)`: an id in `[start, end)`, or `-ENOSPC`.
+pub extern "C" fn idr_alloc(idr: u64, ptr: u64, start: i32, end: i32, _gfp: u32) -> i32 {
+    let (start, max) = match id_range(start, end) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    match alloc_in(idr, ptr, start, max) {
         Ok(id) => id as i32,
         Err(e) => -e,
     }
@@ -103,19 +112,15 @@ pub extern "C" fn idr_alloc_u32(idr: u64, ptr: u64, nextid: u64, max: u64, _gfp:
 
 /// `idr_alloc_cyclic`: as `idr_alloc`, searching from after the last id handed out, then from
 /// `start` again.
-pub extern "C" fn idr_alloc_cyclic(idr: u64, ptr: u64, start: i32, end: i32, gfp: u32) -> i32 {
-    if start < 0 {
-        return -EINVAL;
-    }
-    let max = if end <= 0 {
-        i32::MAX as u32
-    } else {
-        end as u32 - 1
+pub extern "C" fn idr_alloc_cyclic(idr: u64, ptr: u64, start: i32, end: i32, _gfp: u32) -> i32 {
+    let (first, max) = match id_range(start, end) {
+        Ok(r) => r,
+        Err(e) => return e,
     };
-    let next = read_u32(idr + IDR_NEXT).max(start as u32);
-    let id = match alloc_in(idr, ptr, next, max) {
+    let next = read_u32(idr + IDR_NEXT).max(first);
+    let id = match alloc_in(idr, ptr, next, max).or_else(|_| alloc_in(idr, ptr, first, max)) {
         Ok(id) => id as i32,
-        Err(_) => idr_alloc(idr, ptr, start, end, gfp),
+        Err(e) => -e,
     };
     if id >= 0 {
         mem::write(idr + IDR_NEXT, &(id as u32).wrapping_add(1).to_le_bytes());
