@@ -102,15 +102,16 @@ pub(crate) fn tables(cmd: &Command) -> (Vec<LongOpt>, Vec<(char, bool, String)>)
 /// Walks `args[1..]` as `getopt_long` would for `cmd`'s options, up to and including the first
 /// option in `terminal` (ids of options the tool acts on at once, so that getopt never looks
 /// further). Returns the arguments with each long option spelled out in full (`--rem` →
-/// `--remove`), for clap to parse; or getopt's message for the first error.
+/// `--remove`), for clap to parse; or getopt's message for the first error. `posix`: getopt's
+/// `POSIXLY_CORRECT` (options end at the first operand).
 pub(crate) fn normalize(
     argv0: &str,
     args: &[OsString],
     cmd: &Command,
     terminal: &[&str],
+    posix: bool,
 ) -> Result<Vec<OsString>, String> {
     let (longs, shorts) = tables(cmd);
-    let posix = std::env::var_os("POSIXLY_CORRECT").is_some();
     let mut out: Vec<OsString> = args.iter().take(1).cloned().collect();
     let mut i = 1;
     while i < args.len() {
@@ -165,6 +166,8 @@ pub(crate) fn normalize(
         if arg.len() < 2 || !arg.starts_with('-') {
             // An operand: getopt permutes it after the options, unless POSIXLY_CORRECT.
             if posix {
+                // The rest are operands, whatever they look like: said so to clap with `--`.
+                out.push(OsString::from("--"));
                 out.extend(args[i - 1..].iter().cloned());
                 return Ok(out);
             }
@@ -231,6 +234,95 @@ mod tests {
             ambiguous_message("modprobe", "rem", &t, &[0, 1, 2]),
             "modprobe: option '--rem' is ambiguous; possibilities: '--remove' \
              '--remove-dependencies' '--remove-holders'"
+        );
+    }
+
+    fn cmd() -> Command {
+        use clap::{Arg, ArgAction};
+        Command::new("t")
+            .arg(
+                Arg::new("remove")
+                    .short('r')
+                    .long("remove")
+                    .action(ArgAction::Count),
+            )
+            .arg(
+                Arg::new("holders")
+                    .long("remove-dependencies")
+                    .alias("remove-holders")
+                    .action(ArgAction::Count),
+            )
+            .arg(Arg::new("wait").short('w').long("wait").num_args(1))
+            .arg(
+                Arg::new("help")
+                    .short('h')
+                    .long("help")
+                    .action(ArgAction::Count),
+            )
+            .arg(Arg::new("args").num_args(0..))
+    }
+
+    fn run(args: &[&str], posix: bool) -> Result<Vec<String>, String> {
+        let args: Vec<OsString> = std::iter::once("t")
+            .chain(args.iter().copied())
+            .map(OsString::from)
+            .collect();
+        normalize("t", &args, &cmd(), &["help"], posix).map(|v| {
+            v.iter()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn normalize_spells_out_and_checks_like_getopt() {
+        assert_eq!(
+            run(&["--remove-h", "x"], false).unwrap(),
+            ["--remove-holders", "x"]
+        );
+        assert_eq!(
+            run(&["--wa=5", "--wait", "6"], false).unwrap(),
+            ["--wait=5", "--wait", "6"]
+        );
+        assert_eq!(
+            run(&["--rem"], false).unwrap_err(),
+            "t: option '--rem' is ambiguous; possibilities: '--remove' '--remove-dependencies' \
+             '--remove-holders'"
+        );
+        assert_eq!(
+            run(&["--x=1"], false).unwrap_err(),
+            "t: unrecognized option '--x=1'"
+        );
+        assert_eq!(
+            run(&["--remove=1"], false).unwrap_err(),
+            "t: option '--remove' doesn't allow an argument"
+        );
+        assert_eq!(
+            run(&["--wai"], false).unwrap_err(),
+            "t: option '--wait' requires an argument"
+        );
+        assert_eq!(run(&["-q"], false).unwrap_err(), "t: invalid option -- 'q'");
+        assert_eq!(
+            run(&["-rw"], false).unwrap_err(),
+            "t: option requires an argument -- 'w'"
+        );
+        assert_eq!(
+            run(&["-rw5", "-w", "6"], false).unwrap(),
+            ["-rw5", "-w", "6"]
+        );
+        // A terminal option ends the walk: what follows is never looked at.
+        assert_eq!(run(&["x", "-h", "--bogus"], false).unwrap(), ["x", "-h"]);
+        // `--` ends the options.
+        assert_eq!(run(&["--", "--bogus"], false).unwrap(), ["--", "--bogus"]);
+        // Permutation, unless POSIXLY_CORRECT: then the first operand ends the options.
+        assert_eq!(
+            run(&["x", "--bogus"], false).unwrap_err(),
+            "t: unrecognized option '--bogus'"
+        );
+        assert_eq!(
+            run(&["x", "--bogus"], true).unwrap(),
+            ["--", "x", "--bogus"]
         );
     }
 }

@@ -43,7 +43,8 @@ pub(crate) fn parse(
     args: &[OsString],
     terminal: &[&str],
 ) -> Result<ArgMatches, i32> {
-    let args = match crate::getopt::normalize(argv0, args, &cmd, terminal) {
+    let posix = std::env::var_os("POSIXLY_CORRECT").is_some();
+    let args = match crate::getopt::normalize(argv0, args, &cmd, terminal, posix) {
         Ok(a) => a,
         Err(msg) => {
             eprintln!("{msg}");
